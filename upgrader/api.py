@@ -1,0 +1,98 @@
+"""The library entry points: plan text, plan a file, apply to a file.
+
+``plan_text`` is pure. ``plan_file`` reads; ``apply_file`` reads, plans, backs up and
+writes atomically under a per-file lock. Each file call returns an ``Outcome`` and
+never raises for a bad file: errors are data, so one bad file cannot stop a fleet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional, Union
+
+from .confmodel import ConfigSyntaxError
+from .errors import KvUpgradeError
+from .exitcodes import Exit
+from .fileio import atomic_replace, check_content, locked, read_source, write_backup
+from .findings import Plan
+from .matrix import Matrix, MatrixError, load_matrix
+from .planner import PlanError, Settings, plan_text
+from .redact import Redactor
+from .versions import Release, VersionError
+
+
+@dataclass
+class Outcome:
+    path: str
+    plan: Optional[Plan] = None
+    error: Optional[str] = None
+    error_line: Optional[int] = None
+    written: bool = False
+    backup: Optional[str] = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def exit(self) -> Exit:
+        if self.error is not None:
+            return Exit.ERROR
+        assert self.plan is not None
+        if self.plan.blockers:
+            return Exit.BLOCKED
+        return Exit.CHANGES if self.plan.needs_action else Exit.OK
+
+
+def plan_source_text(text: str, *, to: Union[str, Release], from_: Union[str, Release, None] = None,
+                     path: Optional[str] = None, matrix: Optional[Matrix] = None,
+                     settings: Optional[Settings] = None) -> Plan:
+    """``plan_text`` plus the input checks a file gets (binary, empty, too large)."""
+    from .confmodel import encode
+
+    check_content(encode(text), path or "<text>")
+    return plan_text(text, to=to, from_=from_, path=path, matrix=matrix, settings=settings)
+
+
+def _plan_errors(path: str, fn) -> Outcome:  # type: ignore[no-untyped-def]
+    try:
+        return fn()
+    except ConfigSyntaxError as exc:
+        return Outcome(path, error=f"{path}:{exc.lineno}: malformed line, Kvrocks would not start: {exc.message}",
+                       error_line=exc.lineno)
+    except KvUpgradeError as exc:
+        return Outcome(path, error=exc.render(), error_line=exc.line)
+    except (VersionError, PlanError, MatrixError) as exc:
+        return Outcome(path, error=f"{path}: {exc}")
+
+
+def plan_file(path: str, *, to: Union[str, Release], from_: Union[str, Release, None] = None,
+              matrix: Optional[Matrix] = None, settings: Optional[Settings] = None) -> Outcome:
+    def run() -> Outcome:
+        src = read_source(path)
+        return Outcome(path, plan=plan_text(src.text, to=to, from_=from_, path=path, matrix=matrix, settings=settings))
+
+    return _plan_errors(path, run)
+
+
+def apply_file(path: str, *, to: Union[str, Release], from_: Union[str, Release, None] = None,
+               backup: bool = True, backup_dir: Optional[str] = None, matrix: Optional[Matrix] = None,
+               settings: Optional[Settings] = None, lock_timeout: float = 30.0) -> Outcome:
+    """Plan and write. Idempotent: a second call finds nothing to change and writes nothing."""
+
+    def run() -> Outcome:
+        first = read_source(path)
+        with locked(first.real, lock_timeout):
+            src = read_source(path)  # re-read under the lock: another run may have just finished
+            plan = plan_text(src.text, to=to, from_=from_, path=path, matrix=matrix, settings=settings)
+            out = Outcome(path, plan=plan)
+            if not plan.changed:
+                return out
+            if backup:
+                out.backup = write_backup(src, backup_dir)
+            atomic_replace(src, plan.new_text)
+            out.written = True
+            return out
+
+    return _plan_errors(path, run)
+
+
+def redactor_for(plan: Optional[Plan], matrix: Optional[Matrix] = None) -> Redactor:
+    return Redactor(matrix or load_matrix(), plan.secrets if plan else ())

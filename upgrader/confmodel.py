@@ -1,0 +1,290 @@
+"""Lossless model of a kvrocks.conf file.
+
+A document is a list of lines; each line keeps its exact text and terminator, so
+rendering an unedited document gives back the input bytes. Parsing follows the
+line grammar of the Kvrocks release in question:
+
+* ``legacy`` (1.3.0 - 2.1.0): key is split at the first space/tab, the value is the
+  rest trimmed of spaces and tabs; no quoting, escapes or inline comments.
+* ``quoted`` (2.2.0+, ``ParseConfigLine``): quotes and escapes are syntax, an
+  unquoted ``#`` starts a comment anywhere, values are trimmed.
+
+Bytes that are not UTF-8 survive through ``surrogateescape``; a BOM is kept as a
+prefix of the first line and ignored for parsing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Literal, Optional
+
+Grammar = Literal["legacy", "quoted"]
+LineKind = Literal["blank", "comment", "directive", "skipped", "invalid"]
+
+BOM = "\ufeff"
+# std::isspace in the C locale; '\n' never occurs inside a line body.
+_CSPACE = " \t\n\v\f\r"
+# util::Trim set used by ParseConfigLine for unquoted values.
+_TRIM = " \t\r\n\v\f\b"
+_ESCAPES = {"\\": "\\", '"': '"', "'": "'", "t": "\t", "r": "\r", "n": "\n", "v": "\v", "f": "\f", "b": "\b"}
+
+
+class ConfigSyntaxError(ValueError):
+    """A line Kvrocks would refuse to load (malformed, not a bad value)."""
+
+    def __init__(self, message: str, lineno: int, path: Optional[str] = None) -> None:
+        self.message = message
+        self.lineno = lineno
+        self.path = path
+        where = f"{path}:" if path else "line "
+        super().__init__(f"{where}{lineno}: {message}")
+
+
+@dataclass
+class Line:
+    """One physical line: ``text`` (without terminator) + ``eol`` ('\\n', '\\r\\n' or '')."""
+
+    text: str
+    eol: str
+    lineno: int  # 1-based
+    kind: LineKind = "blank"
+    key: str = ""  # as written
+    value: str = ""  # as Kvrocks reads it (unquoted, unescaped)
+    key_span: tuple[int, int] = (0, 0)
+    value_span: tuple[int, int] = (0, 0)  # raw span in text, quotes included
+    quoted: bool = False
+    comment_start: Optional[int] = None  # index of an inline '#' comment
+    error: str = ""
+
+    @property
+    def raw(self) -> str:
+        return self.text + self.eol
+
+    @property
+    def norm_key(self) -> str:
+        return normalize_key(self.key)
+
+    @property
+    def raw_value(self) -> str:
+        return self.text[self.value_span[0] : self.value_span[1]]
+
+
+def normalize_key(key: str) -> str:
+    """Kvrocks lower-cases keys before lookup; ``namespace.<name>`` keeps the name's case."""
+    low = key.lower()
+    if low.startswith("namespace."):
+        return "namespace." + key[len("namespace.") :]
+    return low
+
+
+def _parse_quoted(text: str) -> tuple[LineKind, dict]:
+    """A port of Kvrocks' ParseConfigLine state machine that also records spans."""
+    n = len(text)
+    i = 0
+    while i < n and text[i] in _CSPACE:
+        i += 1
+    if i == n:
+        return "blank", {}
+    if text[i] == "#":
+        return "comment", {}
+    k0 = i
+    while i < n and text[i] not in _CSPACE and text[i] != "#":
+        i += 1
+    key_span = (k0, i)
+    info: dict = {"key_span": key_span, "key": text[k0:i]}
+    if i < n and text[i] == "#":
+        info["comment_start"] = i
+        return "skipped", info  # key without value: ignored by Kvrocks
+    while i < n and text[i] in _CSPACE:
+        i += 1
+    if i == n:
+        return "skipped", info
+    if text[i] == "#":
+        info["comment_start"] = i
+        return "skipped", info
+    if text[i] in "\"'":
+        quote = text[i]
+        v0 = i
+        i += 1
+        out: list[str] = []
+        closed = False
+        while i < n:
+            c = text[i]
+            if c == "\\":
+                if i + 1 >= n:
+                    i += 1
+                    break
+                nxt = text[i + 1]
+                if nxt in _ESCAPES:
+                    out.append(_ESCAPES[nxt])
+                # any other escape drops both characters
+                i += 2
+                continue
+            if c == quote:
+                closed = True
+                i += 1
+                break
+            out.append(c)
+            i += 1
+        if not closed:
+            info["error"] = "config line ends unexpectedly in quoted string"
+            return "invalid", info
+        info["value_span"] = (v0, i)
+        info["quoted"] = True
+        while i < n and text[i] in _CSPACE:
+            i += 1
+        if i < n:
+            if text[i] != "#":
+                info["error"] = "more than 2 item in config line"
+                return "invalid", info
+            info["comment_start"] = i
+        value = "".join(out)
+        info["value"] = value
+        return ("directive" if value else "skipped"), info
+    v0 = i
+    hash_at = text.find("#", i)
+    end = n if hash_at < 0 else hash_at
+    raw = text[v0:end]
+    value = raw.strip(_TRIM)
+    # span of the value as trimmed, so an edit keeps the trailing blanks
+    lead = len(raw) - len(raw.lstrip(_TRIM))
+    info["value_span"] = (v0 + lead, v0 + lead + len(value))
+    if hash_at >= 0:
+        info["comment_start"] = hash_at
+    info["value"] = value
+    return ("directive" if value else "skipped"), info
+
+
+def _parse_legacy(text: str, eol: str) -> tuple[LineKind, dict]:
+    """1.3.0-2.1.0: split at the first space or tab; no quotes, escapes or inline comments."""
+    if text == "" or text.strip(" \t") == "" and "\r" not in text:
+        return "blank", {}
+    if text.startswith("#"):
+        return "comment", {}
+    cut = [p for p in (text.find(" "), text.find("\t")) if p >= 0]
+    if not cut:
+        return "skipped", {"key": text, "key_span": (0, len(text))}
+    k_end = min(cut)
+    info: dict = {"key_span": (0, k_end), "key": text[:k_end]}
+    # The '\r' of a CRLF line is part of the value in this grammar.
+    rest = text[k_end:] + ("\r" if eol == "\r\n" else "")
+    value = rest.strip(" \t")
+    if k_end == 0 or value == "":
+        info["error"] = "wrong number of arguments"
+        return "invalid", info
+    if value == '""':
+        return "skipped", info
+    lead = len(rest) - len(rest.lstrip(" \t"))
+    v0 = k_end + lead
+    v_end = min(len(text), v0 + len(value))
+    info["value_span"] = (v0, v_end)
+    info["value"] = value
+    return "directive", info
+
+
+def parse_line(text: str, eol: str, lineno: int, grammar: Grammar) -> Line:
+    body = text[1:] if (lineno == 1 and text.startswith(BOM)) else text
+    offset = len(text) - len(body)
+    kind, info = _parse_quoted(body) if grammar == "quoted" else _parse_legacy(body, eol)
+    line = Line(text=text, eol=eol, lineno=lineno, kind=kind)
+    if "key" in info:
+        line.key = info["key"]
+        line.key_span = (info["key_span"][0] + offset, info["key_span"][1] + offset)
+    if "value_span" in info:
+        line.value_span = (info["value_span"][0] + offset, info["value_span"][1] + offset)
+    line.value = info.get("value", "")
+    line.quoted = info.get("quoted", False)
+    if info.get("comment_start") is not None:
+        line.comment_start = info["comment_start"] + offset
+    line.error = info.get("error", "")
+    return line
+
+
+def split_lines(text: str) -> list[tuple[str, str]]:
+    """Split on '\\n' only (as std::getline does), keeping each terminator."""
+    out: list[tuple[str, str]] = []
+    start = 0
+    n = len(text)
+    while start < n:
+        nl = text.find("\n", start)
+        if nl < 0:
+            out.append((text[start:], ""))
+            break
+        if nl > start and text[nl - 1] == "\r":
+            out.append((text[start : nl - 1], "\r\n"))
+        else:
+            out.append((text[start:nl], "\n"))
+        start = nl + 1
+    return out
+
+
+def decode(data: bytes) -> str:
+    """Decode losslessly: invalid UTF-8 bytes become surrogates and encode back unchanged."""
+    return data.decode("utf-8", "surrogateescape")
+
+
+def encode(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+@dataclass
+class Document:
+    lines: list[Line] = field(default_factory=list)
+    grammar: Grammar = "quoted"
+
+    @classmethod
+    def parse(cls, text: str, grammar: Grammar = "quoted") -> "Document":
+        lines = [parse_line(t, e, i + 1, grammar) for i, (t, e) in enumerate(split_lines(text))]
+        return cls(lines=lines, grammar=grammar)
+
+    @classmethod
+    def parse_bytes(cls, data: bytes, grammar: Grammar = "quoted") -> "Document":
+        return cls.parse(decode(data), grammar)
+
+    def render(self) -> str:
+        return "".join(line.raw for line in self.lines)
+
+    def reparse(self, grammar: Grammar) -> "Document":
+        return Document.parse(self.render(), grammar)
+
+    @property
+    def dominant_eol(self) -> str:
+        crlf = sum(1 for ln in self.lines if ln.eol == "\r\n")
+        lf = sum(1 for ln in self.lines if ln.eol == "\n")
+        return "\r\n" if crlf > lf else "\n"
+
+    def directives(self) -> Iterator[Line]:
+        return (ln for ln in self.lines if ln.kind == "directive")
+
+    def invalid_lines(self) -> list[Line]:
+        return [ln for ln in self.lines if ln.kind == "invalid"]
+
+    def check_syntax(self, path: Optional[str] = None) -> None:
+        """Raise on the first line Kvrocks would refuse to parse."""
+        for ln in self.lines:
+            if ln.kind == "invalid":
+                raise ConfigSyntaxError(ln.error, ln.lineno, path)
+
+    def effective(self) -> dict[str, Line]:
+        """Key -> the line whose value wins (the last occurrence, for single-value keys)."""
+        eff: dict[str, Line] = {}
+        for ln in self.directives():
+            eff[ln.norm_key] = ln
+        return eff
+
+    def occurrences(self, norm_key: str) -> list[Line]:
+        return [ln for ln in self.directives() if ln.norm_key == norm_key]
+
+
+# --- writing values back -------------------------------------------------------------
+
+_NEEDS_QUOTES = set(' \t\r\n\v\f\b"\'#\\')
+
+
+def format_value(value: str, grammar: Grammar = "quoted") -> str:
+    """Render a value the way Kvrocks' DumpConfigLine does (quote when needed)."""
+    if grammar == "legacy" or not any(c in _NEEDS_QUOTES for c in value):
+        return value
+    rev = {v: k for k, v in _ESCAPES.items() if k not in "'"}
+    body = "".join("\\" + rev[c] if c in rev else c for c in value)
+    return f'"{body}"'

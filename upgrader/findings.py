@@ -1,0 +1,90 @@
+"""Plain data that planning produces: findings, edits and the plan itself.
+
+Everything here is JSON-native through ``to_dict`` so the CLI, reports, the fleet
+runner and the Ansible plugin all consume the same structures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Optional
+
+SEVERITIES = ("error", "warning", "info")
+ACTIONS = ("comment_out", "rename", "set", "convert_value", "pin_default", "manual", "none")
+SAFETY = ("safe", "unsafe", "display")
+
+
+@dataclass
+class Edit:
+    """Replace line ``lineno`` (1-based) by ``new_lines`` (texts without terminator).
+
+    ``lineno`` 0 means "append at the end of the file". Edits are applied back to
+    front, so an edit never moves the lines another edit points at.
+    """
+
+    lineno: int
+    new_lines: list[str]
+    rule: str
+
+
+@dataclass
+class Finding:
+    id: str  # stable: "<rule>/<option>@<since>"
+    rule: str
+    option: str
+    severity: str
+    message: str
+    line: Optional[int] = None
+    since: Optional[str] = None
+    action: str = "none"
+    safety: str = "display"
+    why: str = ""  # why the fix is (un)safe, or why there is none
+    fixable: bool = False  # apply would fix it (with the flags given)
+    applied: bool = False  # the plan's new text includes the fix
+    references: list[str] = field(default_factory=list)
+    evidence: str = "source-verified"
+    before: Optional[str] = None  # effective value before (masked when secret)
+    after: Optional[str] = None  # effective value after
+    impact: Optional[dict[str, Any]] = None
+    edit: Optional[Edit] = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("edit", None)
+        return d
+
+
+@dataclass
+class Plan:
+    path: Optional[str]
+    from_version: str
+    to_version: str
+    hops: list[str]
+    findings: list[Finding]
+    old_text: str
+    new_text: str
+    data_version: str
+    from_detected: Optional[dict[str, Any]] = None
+    kind: str = "conf"
+    edits: list[Edit] = field(default_factory=list)
+    secrets: list[str] = field(default_factory=list, repr=False)  # values to mask in any output
+    impact: Optional[dict[str, Any]] = None
+
+    @property
+    def changed(self) -> bool:
+        return self.new_text != self.old_text
+
+    @property
+    def blockers(self) -> list[Finding]:
+        """Error findings the rewrite does not resolve: the target would not start or would break."""
+        return [f for f in self.findings if f.severity == "error" and not f.applied]
+
+    @property
+    def needs_action(self) -> bool:
+        return self.changed or any(f.severity in ("error", "warning") and not f.applied for f in self.findings)
+
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in SEVERITIES}
+        for f in self.findings:
+            out[f.severity] += 1
+        return out

@@ -1,0 +1,413 @@
+"""The version matrix: every Kvrocks release's options, loaded from version_matrix.yaml.
+
+Each option has a history of events (``since`` + what changed). Its state in a
+release is the fold of all events up to that release (docs/MATRIX.md). The file is
+validated against ``version_matrix.schema.json`` when loaded; the validated result is
+cached as JSON keyed by the file's hash, so a CLI run does not pay for YAML parsing
+and schema validation every time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Optional, Union
+
+from .versions import Release, VersionError, format_version, parse_version, resolve
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SCHEMA_PATH = PACKAGE_DIR / "version_matrix.schema.json"
+DOMAIN_FIELDS = (
+    "status", "type", "default", "min", "max", "enum_values", "readonly",
+    "unit", "ifdef", "accepted_suffixes", "shipped",
+)
+
+
+class MatrixError(ValueError):
+    """The matrix (shipped or a user overlay) is malformed."""
+
+
+def default_matrix_path() -> Path:
+    # Inside a wheel the file is packaged as upgrader/data/; in a checkout it sits at the top.
+    packaged = PACKAGE_DIR / "data" / "version_matrix.yaml"
+    return packaged if packaged.exists() else PACKAGE_DIR.parent / "version_matrix.yaml"
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    version: Release
+    date: Optional[str]
+    evidence: str
+    table: Optional[str]
+    grammar: str  # legacy | quoted
+    integers: str  # prefix10 | strict10 | base0 | from_chars10
+    unknown_keys: str  # silent | warn
+    deprecated_keys: str  # none | warn
+    cli_flags: bool
+    rename_command: str
+    pin: str = ""
+    notes: str = ""
+
+    @property
+    def name(self) -> str:
+        return format_version(self.version)
+
+
+@dataclass(frozen=True)
+class OptionState:
+    """An option as it stands in one release."""
+
+    name: str
+    status: str  # active | deprecated
+    type: str
+    default: Optional[str]
+    min: Optional[int] = None
+    max: Optional[int] = None
+    enum_values: Optional[tuple[str, ...]] = None
+    readonly: bool = False
+    unit: Optional[str] = None
+    ifdef: Optional[str] = None
+    accepted_suffixes: Optional[tuple[str, ...]] = None
+    shipped: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One change in an option's life, as recorded in the matrix."""
+
+    option: str
+    since: Release
+    changes: dict[str, Any]
+    renamed_to: Optional[str] = None
+    reason: str = ""
+    note: str = ""
+    refs: tuple[str, ...] = ()
+    evidence: str = "source-verified"
+    impact: Optional[dict[str, Any]] = None
+    first: bool = False
+
+    @property
+    def since_name(self) -> str:
+        return format_version(self.since)
+
+
+@dataclass
+class OptionLife:
+    name: str
+    secret: bool
+    refs: tuple[str, ...]
+    events: list[Event]
+    _cache: dict[Release, Optional[OptionState]] = field(default_factory=dict, repr=False)
+
+    def state_at(self, v: Release) -> Optional[OptionState]:
+        if v in self._cache:
+            return self._cache[v]
+        merged: dict[str, Any] = {}
+        for ev in self.events:
+            if ev.since > v:
+                break
+            merged.update(ev.changes)
+        state: Optional[OptionState] = None
+        if merged and merged.get("status") in ("active", "deprecated"):
+            state = OptionState(
+                name=self.name,
+                status=merged["status"],
+                type=merged.get("type", "string"),
+                default=merged.get("default"),
+                min=merged.get("min"),
+                max=merged.get("max"),
+                enum_values=tuple(merged["enum_values"]) if merged.get("enum_values") else None,
+                readonly=bool(merged.get("readonly", False)),
+                unit=merged.get("unit"),
+                ifdef=merged.get("ifdef"),
+                accepted_suffixes=tuple(merged["accepted_suffixes"]) if merged.get("accepted_suffixes") else None,
+                shipped=merged.get("shipped"),
+            )
+        self._cache[v] = state
+        return state
+
+    def events_between(self, lo: Release, hi: Release) -> list[Event]:
+        """Events that an upgrade from ``lo`` to ``hi`` crosses: lo < since <= hi."""
+        return [ev for ev in self.events if lo < ev.since <= hi]
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    id: str
+    since: Release
+    title: str
+    description: str
+    refs: tuple[str, ...]
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Pattern:
+    prefix: str
+    secret: bool
+    since: Release
+    description: str
+
+
+@dataclass
+class Matrix:
+    data_version: str
+    releases: list[ReleaseInfo]
+    options: dict[str, OptionLife]
+    behaviours: list[Behaviour]
+    patterns: list[Pattern]
+    source: str = ""
+
+    # --- releases -------------------------------------------------------------
+    @property
+    def known(self) -> list[Release]:
+        return [r.version for r in self.releases]
+
+    def resolve(self, text: Union[str, Release]) -> Release:
+        if isinstance(text, tuple):
+            if text not in self.known:
+                raise VersionError(f"unknown Kvrocks release {format_version(text)}")
+            return text
+        return resolve(text, self.known)
+
+    def release(self, v: Release) -> ReleaseInfo:
+        for r in self.releases:
+            if r.version == v:
+                return r
+        raise VersionError(f"unknown Kvrocks release {format_version(v)}")
+
+    def hops(self, lo: Release, hi: Release) -> list[ReleaseInfo]:
+        """The releases an upgrade walks through, in order: lo < r <= hi."""
+        return [r for r in self.releases if lo < r.version <= hi]
+
+    # --- options --------------------------------------------------------------
+    def state(self, key: str, v: Release) -> Optional[OptionState]:
+        life = self.options.get(key)
+        return life.state_at(v) if life else None
+
+    def options_at(self, v: Release) -> dict[str, OptionState]:
+        out = {}
+        for name, life in self.options.items():
+            st = life.state_at(v)
+            if st is not None:
+                out[name] = st
+        return out
+
+    def pattern_for(self, key: str) -> Optional[Pattern]:
+        low = key.lower()
+        for p in self.patterns:
+            if low.startswith(p.prefix):
+                return p
+        return None
+
+    def is_secret(self, key: str) -> bool:
+        life = self.options.get(key.lower())
+        if life is not None and life.secret:
+            return True
+        p = self.pattern_for(key)
+        return bool(p and p.secret)
+
+    def secret_keys(self) -> set[str]:
+        return {n for n, life in self.options.items() if life.secret}
+
+    def behaviours_between(self, lo: Release, hi: Release) -> list[Behaviour]:
+        return [b for b in self.behaviours if lo < b.since <= hi]
+
+
+# --- loading ------------------------------------------------------------------------
+
+def _v(text: Any, where: str) -> Release:
+    try:
+        return parse_version(str(text))
+    except VersionError as exc:
+        raise MatrixError(f"{where}: {exc}") from None
+
+
+def build(data: dict[str, Any], source: str = "") -> Matrix:
+    """Turn validated plain data into a Matrix."""
+    releases = [
+        ReleaseInfo(
+            version=_v(r["version"], "releases"),
+            date=r.get("date"),
+            evidence=r["evidence"],
+            table=r.get("table"),
+            grammar=r["grammar"],
+            integers=r["integers"],
+            unknown_keys=r["unknown_keys"],
+            deprecated_keys=r["deprecated_keys"],
+            cli_flags=bool(r["cli_flags"]),
+            rename_command=r["rename_command"],
+            pin=r.get("pin") or "",
+            notes=r.get("notes") or "",
+        )
+        for r in data["releases"]
+    ]
+    releases.sort(key=lambda r: r.version)
+    options: dict[str, OptionLife] = {}
+    for o in data["options"]:
+        name = o["name"]
+        if name in options:
+            raise MatrixError(f"option {name!r} is defined twice")
+        events = []
+        for i, e in enumerate(o["history"]):
+            where = f"option {name!r} history[{i}]"
+            changes = {k: e[k] for k in DOMAIN_FIELDS if k in e}
+            events.append(
+                Event(
+                    option=name,
+                    since=_v(e["since"], where),
+                    changes=changes,
+                    renamed_to=e.get("renamed_to"),
+                    reason=e.get("reason") or "",
+                    note=e.get("note") or "",
+                    refs=tuple(e.get("refs") or ()),
+                    evidence=e.get("evidence") or "source-verified",
+                    impact=e.get("impact"),
+                    first=(i == 0),
+                )
+            )
+        if any(b.since < a.since for a, b in zip(events, events[1:])):
+            raise MatrixError(f"option {name!r}: history is not in release order")
+        options[name] = OptionLife(name=name, secret=bool(o.get("secret")), refs=tuple(o.get("refs") or ()), events=events)
+    behaviours = [
+        Behaviour(
+            id=b["id"], since=_v(b["since"], f"behaviour {b['id']}"), title=b["title"],
+            description=b["description"], refs=tuple(b.get("refs") or ()), evidence=b["evidence"],
+        )
+        for b in data.get("behaviours") or []
+    ]
+    patterns = [
+        Pattern(prefix=p["prefix"], secret=bool(p.get("secret")), since=_v(p["since"], "patterns"),
+                description=p.get("description") or "")
+        for p in data.get("patterns") or []
+    ]
+    return Matrix(
+        data_version=str(data.get("data_version", "")), releases=releases, options=options,
+        behaviours=behaviours, patterns=patterns, source=source,
+    )
+
+
+def validate(data: Any, source: str) -> None:
+    """Validate plain data against the JSON Schema; errors name the entry and field."""
+    import jsonschema  # imported here: only needed when the cache misses
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        path = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+        hint = ""
+        if len(err.absolute_path) >= 2 and err.absolute_path[0] == "options" and isinstance(data, dict):
+            try:
+                hint = f" (option {data['options'][err.absolute_path[1]]['name']!r})"
+            except (KeyError, IndexError, TypeError):
+                hint = ""
+        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise MatrixError(f"{source}: invalid at {path}{hint}: {err.message}{more}")
+
+
+def _read_yaml(text: str, source: str) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return YAML(typ="safe").load(text)  # the safe loader: no arbitrary object construction
+    except YAMLError as exc:
+        raise MatrixError(f"{source}: not valid YAML: {exc}") from None
+
+
+def _cache_dir() -> Optional[Path]:
+    base = os.environ.get("KVUPGRADE_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    if os.environ.get("KVUPGRADE_NO_CACHE"):
+        return None
+    return Path(base) / "kvupgrade"
+
+
+def load_data(path: Union[str, Path]) -> dict[str, Any]:
+    """Read and validate a matrix file, using the JSON cache when the file is unchanged."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise MatrixError(f"{path}: cannot read matrix: {exc.strerror}") from None
+    digest = hashlib.sha256(raw + SCHEMA_PATH.read_bytes()).hexdigest()[:32]
+    cache = _cache_dir()
+    cached = cache / f"matrix-{digest}.json" if cache else None
+    if cached is not None and cached.exists():
+        try:
+            return json.loads(cached.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MatrixError(f"{path}: matrix is not UTF-8 text") from None
+    data = _read_yaml(text, str(path))
+    validate(data, str(path))
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(data), encoding="utf-8")
+            os.replace(tmp, cached)
+        except OSError:
+            pass  # a read-only home only costs speed
+    return data
+
+
+def merge_overlay(base: dict[str, Any], overlay: dict[str, Any], source: str) -> dict[str, Any]:
+    """Add a site's own options/behaviours; an option already in the matrix may only gain events."""
+    merged = json.loads(json.dumps(base))
+    by_name = {o["name"]: o for o in merged["options"]}
+    for o in overlay.get("options") or []:
+        if o["name"] in by_name:
+            existing = by_name[o["name"]]
+            seen = {str(e["since"]) for e in existing["history"]}
+            for e in o["history"]:
+                if str(e["since"]) in seen:
+                    raise MatrixError(f"{source}: option {o['name']!r} already has an event at {e['since']}")
+            existing["history"] = sorted(existing["history"] + o["history"], key=lambda e: parse_version(str(e["since"])))
+            existing["secret"] = bool(existing.get("secret")) or bool(o.get("secret"))
+        else:
+            merged["options"].append(o)
+    ids = {b["id"] for b in merged.get("behaviours") or []}
+    for b in overlay.get("behaviours") or []:
+        if b["id"] in ids:
+            raise MatrixError(f"{source}: behaviour {b['id']!r} is already defined")
+        merged.setdefault("behaviours", []).append(b)
+    merged["patterns"] = (merged.get("patterns") or []) + list(overlay.get("patterns") or [])
+    return merged
+
+
+_DEFAULT: Optional[Matrix] = None
+
+
+def load_matrix(path: Union[str, Path, None] = None, overlays: Iterable[Union[str, Path]] = ()) -> Matrix:
+    """Load the shipped matrix (cached per process) or ``path``, plus user overlays."""
+    global _DEFAULT
+    overlays = list(overlays)
+    if path is None and not overlays and _DEFAULT is not None:
+        return _DEFAULT
+    src = Path(path) if path is not None else default_matrix_path()
+    data = load_data(src)
+    for ov in overlays:
+        ov_path = Path(ov)
+        try:
+            ov_text = ov_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise MatrixError(f"{ov_path}: cannot read overlay: {exc}") from None
+        ov_data = _read_yaml(ov_text, str(ov_path))
+        if not isinstance(ov_data, dict):
+            raise MatrixError(f"{ov_path}: an overlay is a mapping with 'options' and/or 'behaviours'")
+        full = {"format": data.get("format", 1), "data_version": data.get("data_version", ""),
+                "releases": data["releases"], **{k: v for k, v in ov_data.items() if k in ("options", "behaviours", "patterns")}}
+        validate(full, str(ov_path))
+        data = merge_overlay(data, ov_data, str(ov_path))
+    m = build(data, source=str(src))
+    if path is None and not overlays:
+        _DEFAULT = m
+    return m

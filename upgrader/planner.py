@@ -1,0 +1,181 @@
+"""Plan an upgrade: (text, from, to) -> Plan. Pure: no I/O, no printing.
+
+The planner walks every release in the window in order. At each hop it runs the
+hop-stage transforms on the document as it stands, applies the edits it accepts
+(back to front) and re-parses the result with that release's grammar. After the last
+hop it runs the window stage (net default drift over the whole window) and the target
+stage (is every active key and value valid for the target?).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+from .confmodel import Document
+from .findings import Edit, Finding, Plan
+from .matrix import Matrix, load_matrix
+from .registry import Context, Transform, load_transforms
+from .versions import Release, VersionError, format_version
+
+
+@dataclass
+class Settings:
+    unsafe_fixes: bool = False
+    pin_defaults: bool = False
+    select: frozenset[str] = field(default_factory=frozenset)  # rule names; empty = all
+    ignore: frozenset[str] = field(default_factory=frozenset)
+
+
+class PlanError(ValueError):
+    """The request cannot be planned (e.g. a downgrade)."""
+
+
+def apply_edits(doc: Document, edits: list[Edit]) -> str:
+    """Apply line edits back to front; untouched lines keep their exact bytes."""
+    lines = [ln.raw for ln in doc.lines]
+    eol = doc.dominant_eol
+    appends = [e for e in edits if e.lineno == 0]
+    for e in sorted((e for e in edits if e.lineno > 0), key=lambda e: e.lineno, reverse=True):
+        old = doc.lines[e.lineno - 1]
+        term = old.eol if old.eol else ""
+        # Inner lines of a multi-line replacement use the file's newline style.
+        new = [t + eol for t in e.new_lines[:-1]] + [e.new_lines[-1] + term] if e.new_lines else []
+        lines[e.lineno - 1 : e.lineno] = new
+    if appends:
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += eol
+        for e in appends:
+            lines.extend(t + eol for t in e.new_lines)
+    return "".join(lines)
+
+
+def _selected(t: Transform, settings: Settings) -> bool:
+    if settings.select and t.name not in settings.select:
+        return False
+    return t.name not in settings.ignore
+
+
+def _accept(findings: list[Finding], settings: Settings, taken: dict[int, str]) -> list[Edit]:
+    """Decide which fixes apply: safe ones, unsafe ones only with --unsafe-fixes, one per line."""
+    edits: list[Edit] = []
+    for f in findings:
+        if f.edit is None:
+            continue
+        if f.safety == "unsafe" and not settings.unsafe_fixes:
+            f.fixable = False
+            f.why = f"needs review, not applied without --unsafe-fixes: {f.why}"
+            continue
+        if f.edit.lineno and f.edit.lineno in taken:
+            f.fixable = False
+            f.why = f"not applied: line {f.edit.lineno} is already changed by {taken[f.edit.lineno]}"
+            continue
+        if f.edit.lineno:
+            taken[f.edit.lineno] = f.id
+        f.fixable = f.applied = True
+        edits.append(f.edit)
+    return edits
+
+
+def _run(stage: str, transforms: list[Transform], ctx: Context) -> list[Finding]:
+    out: list[Finding] = []
+    for t in transforms:
+        if t.stage == stage:
+            out.extend(t.run(ctx))
+    return out
+
+
+def plan_text(
+    text: str,
+    *,
+    to: Union[str, Release],
+    from_: Union[str, Release, None] = None,
+    path: Optional[str] = None,
+    matrix: Optional[Matrix] = None,
+    settings: Optional[Settings] = None,
+) -> Plan:
+    """Plan the upgrade of one kvrocks.conf text. ``from_`` None or "auto" infers it."""
+    m = matrix or load_matrix()
+    settings = settings or Settings()
+    target = m.resolve(to)
+    detected = None
+    if from_ is None or (isinstance(from_, str) and from_.strip().lower() == "auto"):
+        from .detect import detect_source
+
+        det = detect_source(text, m, target)
+        source = det.version
+        detected = det.to_dict()
+    else:
+        source = m.resolve(from_)
+    if source > target:
+        raise PlanError(
+            f"{format_version(source)} -> {format_version(target)} is a downgrade; kvupgrade plans upgrades only"
+        )
+    transforms = sorted((t for t in load_transforms().values() if _selected(t, settings)), key=lambda t: t.priority)
+    src_rel = m.release(source)
+    original = Document.parse(text, src_rel.grammar)  # type: ignore[arg-type]
+    original.check_syntax(path)
+
+    findings: list[Finding] = []
+    edits: list[Edit] = []
+    taken: dict[int, str] = {}
+    doc = original
+    prev = source
+    for hop in m.hops(source, target):
+        ctx = Context(doc=doc, matrix=m, lo=prev, hi=hop.version, source=source, target=target,
+                      settings=settings, original=original)
+        found = _run("hop", transforms, ctx)
+        hop_edits = _accept(found, settings, taken)
+        findings.extend(found)
+        if hop_edits:
+            edits.extend(hop_edits)
+            doc = Document.parse(apply_edits(doc, hop_edits), hop.grammar)  # type: ignore[arg-type]
+        elif doc.grammar != hop.grammar:
+            doc = doc.reparse(hop.grammar)  # type: ignore[arg-type]
+        prev = hop.version
+
+    final_ctx = Context(doc=doc, matrix=m, lo=source, hi=target, source=source, target=target,
+                        settings=settings, original=original)
+    late = _run("window", transforms, final_ctx) + _run("target", transforms, final_ctx)
+    reported = {(f.option, f.line) for f in findings if f.severity == "error"}
+    late = [f for f in late if not (f.severity == "error" and (f.option, f.line) in reported)]
+    late_edits = _accept(late, settings, taken)
+    findings.extend(late)
+    if late_edits:
+        edits.extend(late_edits)
+        doc = Document.parse(apply_edits(doc, late_edits), doc.grammar)
+    for f in findings:
+        if f.edit is None:
+            f.fixable = False
+
+    order = {"error": 0, "warning": 1, "info": 2}
+    findings.sort(key=lambda f: (order[f.severity], f.line or 10**9, f.id))
+    return Plan(
+        path=path,
+        from_version=format_version(source),
+        to_version=format_version(target),
+        hops=[h.name for h in m.hops(source, target)],
+        findings=findings,
+        old_text=text,
+        new_text=doc.render(),
+        data_version=m.data_version,
+        from_detected=detected,
+        edits=edits,
+        secrets=collect_secrets(original, m),
+    )
+
+
+def collect_secrets(doc: Document, m: Matrix) -> list[str]:
+    """Every secret value in the file, as read by either grammar, for masking output."""
+    values: set[str] = set()
+    for grammar in ("legacy", "quoted"):
+        d = doc if doc.grammar == grammar else doc.reparse(grammar)  # type: ignore[arg-type]
+        for ln in d.lines:
+            if ln.key and m.is_secret(ln.key):
+                for v in (ln.value, ln.raw_value, ln.raw_value.strip("\"'")):
+                    if v:
+                        values.add(v)
+    return sorted(values, key=len, reverse=True)
+
+
+__all__ = ["Settings", "PlanError", "plan_text", "apply_edits", "VersionError"]

@@ -1,0 +1,63 @@
+"""Secret masking for every output: text, diff, JSON, reports, logs, error messages.
+
+Two layers: lines of the config whose key is secret (requirepass, masterauth,
+tls-key-file-pass, namespace.* tokens, anything the matrix marks ``secret``) have
+their value replaced structurally, also inside kvupgrade's own comment markers; and
+every secret value found in the file is replaced wherever else it appears, the way
+Ansible's ``no_log_values`` works.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from .confmodel import parse_line, split_lines
+from .matrix import Matrix
+from .registry import MARKER
+
+MASK = "********"
+MIN_FREE_TEXT = 4  # shorter secrets are masked only where they stand as a value
+
+
+class Redactor:
+    def __init__(self, matrix: Matrix, secrets: Iterable[str] = ()) -> None:
+        self.matrix = matrix
+        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    def line(self, text: str) -> str:
+        body = text
+        prefix = ""
+        stripped = text.lstrip(" \t\ufeff")
+        if stripped.startswith(MARKER):
+            cut = len(text) - len(stripped) + len(MARKER)
+            prefix, body = text[:cut], text[cut:]
+        for grammar in ("quoted", "legacy"):
+            ln = parse_line(body, "", 2, grammar)  # type: ignore[arg-type]
+            if ln.key and self.matrix.is_secret(ln.key):
+                if ln.value_span != (0, 0):
+                    a, b = ln.value_span
+                    body = body[:a] + MASK + body[b:]
+                elif ln.key_span[1] < len(body.rstrip()):
+                    a = ln.key_span[1]
+                    body = body[:a] + " " + MASK
+                break
+        return self.free(prefix + body)
+
+    def free(self, text: str) -> str:
+        for s in self.secrets:
+            if len(s) >= MIN_FREE_TEXT and s in text:
+                text = text.replace(s, MASK)
+        return text
+
+    def text(self, conf_text: str) -> str:
+        return "".join(self.line(t) + e for t, e in split_lines(conf_text))
+
+    def data(self, obj: Any) -> Any:
+        """Mask every string inside JSON-like data."""
+        if isinstance(obj, str):
+            return self.free(obj)
+        if isinstance(obj, dict):
+            return {k: self.data(v) for k, v in obj.items()}
+        if isinstance(obj, (list, tuple)):
+            return [self.data(v) for v in obj]
+        return obj

@@ -1,0 +1,109 @@
+"""How a Kvrocks release reads one option value, and whether it accepts it.
+
+Integer parsing changed across releases (README of the reference tables, section 4):
+
+* ``prefix10`` (<= 2.1.0): ``std::stoll`` prefix, base 10 (``64MB`` -> 64, ``0x10`` -> 0).
+* ``strict10`` (2.2.0): whole string, base 10.
+* ``base0`` (2.3.0 - 2.13.0): whole string, ``strtol`` base 0 (``010`` = 8, ``0x10`` = 16).
+* ``from_chars10`` (2.14.0+): whole string, base 10, no leading ``+``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from .matrix import OptionState
+
+INT_TYPES = {"int", "int64", "uint32", "uint64"}
+_UNIT_SUFFIX = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
+
+
+class ValueProblem(ValueError):
+    """The release would refuse this value: the server does not start."""
+
+
+def read_int(text: str, era: str) -> int:
+    s = text
+    if era == "prefix10":
+        m = re.match(r"^\s*([+-]?\d+)", s)
+        if not m:
+            raise ValueProblem(f"{text!r} is not a number")
+        return int(m.group(1))
+    if era == "strict10" or era == "from_chars10":
+        if era == "from_chars10" and s.startswith("+"):
+            raise ValueProblem(f"{text!r}: a leading '+' is rejected")
+        if not re.fullmatch(r"[+-]?\d+", s):
+            raise ValueProblem(f"{text!r}: encounter non-integer characters")
+        return int(s, 10)
+    if era == "base0":
+        m = re.fullmatch(r"\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)", s)
+        if not m:
+            raise ValueProblem(f"{text!r}: encounter non-integer characters")
+        sign = -1 if m.group(1) == "-" else 1
+        body = m.group(2)
+        if body.lower().startswith("0x"):
+            return sign * int(body, 16)
+        if body.startswith("0") and len(body) > 1:
+            return sign * int(body, 8)
+        return sign * int(body, 10)
+    raise ValueError(f"unknown integer era {era!r}")
+
+
+def read_int_with_unit(text: str) -> int:
+    m = re.fullmatch(r"(\d+)([kKmMgGtTpP]?)", text)
+    if not m:
+        raise ValueProblem(f"{text!r}: expected a number with an optional k/m/g/t/p suffix")
+    return int(m.group(1)) * _UNIT_SUFFIX[m.group(2).lower()]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the release makes of the text: a canonical value to compare across releases."""
+
+    canonical: str
+
+
+def read_value(text: str, state: OptionState, era: str) -> Reading:
+    """Read ``text`` as ``state``'s release would, or raise ValueProblem."""
+    t = state.type
+    if t == "yesno":
+        low = text.lower()
+        if low not in ("yes", "no"):
+            raise ValueProblem(f"{text!r}: expected yes or no")
+        return Reading(low)
+    if t in INT_TYPES:
+        n = read_int(text, era)
+        lo, hi = state.min, state.max
+        checked = lo is not None and hi is not None and (era != "prefix10" or hi > lo)
+        if t.startswith("uint") and n < 0 and era != "prefix10":
+            raise ValueProblem(f"{text!r}: out of numeric range")
+        if checked and not (lo <= n <= hi):  # type: ignore[operator]
+            raise ValueProblem(f"{text!r} is out of numeric range [{lo}, {hi}]")
+        return Reading(str(n))
+    if t == "int_with_unit":
+        n = read_int_with_unit(text)
+        if state.min is not None and state.max is not None and not (state.min <= n <= state.max):
+            raise ValueProblem(f"{text!r} is out of numeric range [{state.min}, {state.max}]")
+        return Reading(str(n))
+    if t == "octal":
+        if not re.fullmatch(r"[0-7]+", text):
+            raise ValueProblem(f"{text!r}: expected octal digits")
+        return Reading(str(int(text, 8)))
+    if t == "enum":
+        allowed = state.enum_values or ()
+        low = text.lower()
+        if low not in {a.lower() for a in allowed}:
+            raise ValueProblem(f"{text!r}: expected one of {', '.join(allowed)}")
+        return Reading(low)
+    return Reading(text)
+
+
+def check_value(text: str, state: OptionState, era: str) -> Optional[str]:
+    """None when accepted, else the reason the server refuses it."""
+    try:
+        read_value(text, state, era)
+    except ValueProblem as exc:
+        return str(exc)
+    return None

@@ -1,0 +1,66 @@
+"""Kvrocks version strings: what users type and what Kvrocks prints.
+
+Accepted shapes: ``2.13.0``, ``v2.13.0``, ``2.13`` (= 2.13.0), ``2.11.0-rc1`` (an RC
+runs with its final release's version and config table, so it counts as that
+release), ``kvrocks version 2.13.0 (commit abc)``, ``kvrocks version 2.3.0 @abc``,
+``kvrocks_version:2.13.0`` / ``version:2.13.0`` (INFO server), and image references
+such as ``apache/kvrocks:2.12.1``. ``unstable``/``nightly`` builds have no version
+window and are refused. Versions compare as tuples; no ``SpecifierSet`` anywhere
+(its prerelease semantics differ between packaging releases).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+Release = tuple[int, int, int]
+
+_SHAPES = [
+    re.compile(r"^kvrocks\s+version\s+(?P<v>\S+?)(?:\s+\(commit\s+\S+\)|\s+@\S+)?$", re.I),
+    re.compile(r"^(?:kvrocks_)?version:(?P<v>\S+)$", re.I),
+    re.compile(r"^(?:[\w.\-/:]+/)?kvrocks:(?P<v>[\w.\-]+)$", re.I),
+    re.compile(r"^(?P<v>\S+)$"),
+]
+_CORE = re.compile(r"^[vV]?(?P<maj>\d+)\.(?P<min>\d+)(?:\.(?P<pat>\d+))?(?P<pre>[-.]?(?:rc|alpha|beta|a|b)\.?\d*)?$")
+_CHANNELS = {"unstable", "nightly", "latest", "main", "master"}
+
+
+class VersionError(ValueError):
+    """A version string kvupgrade cannot place on the release line."""
+
+
+def parse_version(text: str) -> Release:
+    """Turn any accepted shape into a release tuple (not yet checked against the matrix)."""
+    raw = " ".join(str(text).split())
+    if not raw:
+        raise VersionError("empty version")
+    for shape in _SHAPES:
+        m = shape.match(raw)
+        if not m:
+            continue
+        core = m.group("v")
+        if core.lower() in _CHANNELS:
+            raise VersionError(
+                f"{text!r} is a development channel, not a release: its options are unknown; "
+                "give the release it was built from"
+            )
+        c = _CORE.match(core)
+        if c:
+            return (int(c.group("maj")), int(c.group("min")), int(c.group("pat") or 0))
+        break
+    raise VersionError(f"cannot read a Kvrocks version from {text!r}")
+
+
+def format_version(v: Release) -> str:
+    return ".".join(str(p) for p in v)
+
+
+def resolve(text: str, known: Iterable[Release]) -> Release:
+    """Parse and require a release the matrix knows; the error lists the known ones."""
+    known = sorted(known)
+    v = parse_version(text)
+    if v not in known:
+        listing = ", ".join(format_version(k) for k in known)
+        raise VersionError(f"unknown Kvrocks release {format_version(v)} (from {text!r}); known releases: {listing}")
+    return v
