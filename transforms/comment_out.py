@@ -24,10 +24,9 @@ transform = Transform(
 )
 
 
-def note(ev_status: str, since: str, reason: str, refs: tuple[str, ...]) -> str:
+def note(ev_status: str, since: str, summary: str, refs: tuple[str, ...]) -> str:
     ref = f" ({', '.join(refs[:2])})" if refs else ""
-    first = reason.split(". ")[0].rstrip(".") if reason else "no longer read"
-    return f"{ev_status} in {since}: {first}{ref}"
+    return f"{ev_status} in {since}: {summary or 'no longer read'}{ref}"
 
 
 @transform.match
@@ -47,6 +46,6 @@ def match(ctx: Context) -> Iterator[Finding]:
                     msg += f" {ev.reason}"
                 yield transform.finding(
                     key, "warning", msg, since=ev.since, line=ln, action="comment_out",
-                    new_lines=[commented(ln, note(word, ev.since_name, ev.reason, ev.refs))],
+                    new_lines=[commented(ln, note(word, ev.since_name, ev.summary, ev.refs))],
                     references=ev.refs, evidence=ev.evidence, before=shown, after=None,
                 )

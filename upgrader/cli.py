@@ -78,18 +78,20 @@ def _check_versions(m, to: str, from_: str) -> None:  # type: ignore[no-untyped-
 
 
 def _emit(outcomes, command: str, fmt: Format, m, no_diff: bool = False) -> None:  # type: ignore[no-untyped-def]
-    if fmt is Format.json:
-        from .report import jsonout
+    from . import report
+    from .report.jsonout import outcome_to_dict, summary
 
-        sys.stdout.write(jsonout.render(outcomes, command, __version__, m))
+    files = [outcome_to_dict(o, m) for o in outcomes]
+    meta = {"tool_version": __version__, "data_version": m.data_version}
+    colour = fmt is Format.text and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    mod = report.get(fmt.value)
+    if fmt is Format.text:
+        sys.stdout.write(mod.render(files, summary(files), command, meta, colour=colour, show_diff=not no_diff))
     else:
-        from .report import text
-
-        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        sys.stdout.write(text.render(outcomes, command, colour=colour, show_diff=not no_diff, matrix=m))
-    for o in outcomes:
-        if o.error:
-            typer.echo(f"kvupgrade: error: {o.error}", err=True)
+        sys.stdout.write(mod.render(files, summary(files), command, meta, colour=colour))
+    for f in files:
+        if f["status"] == "error":
+            typer.echo(f"kvupgrade: error: {f['error']}", err=True)
     raise typer.Exit(int(worst([o.exit for o in outcomes])))
 
 
@@ -172,4 +174,10 @@ def matrix_cmd(
 
 
 def run() -> None:
-    app(prog_name="kvupgrade")
+    try:
+        app(prog_name="kvupgrade")
+    except Exception as exc:  # never a traceback with locals (secrets) unless asked for
+        if os.environ.get("KVUPGRADE_DEBUG"):
+            raise
+        typer.echo(f"kvupgrade: internal error: {type(exc).__name__} (set KVUPGRADE_DEBUG=1 for a traceback)", err=True)
+        raise SystemExit(int(Exit.ERROR)) from None

@@ -82,6 +82,7 @@ class Event:
     since: Release
     changes: dict[str, Any]
     renamed_to: Optional[str] = None
+    summary: str = ""  # one line, for the comment left in the file
     reason: str = ""
     note: str = ""
     refs: tuple[str, ...] = ()
@@ -261,6 +262,7 @@ def build(data: dict[str, Any], source: str = "") -> Matrix:
                     since=_v(e["since"], where),
                     changes=changes,
                     renamed_to=e.get("renamed_to"),
+                    summary=e.get("summary") or "",
                     reason=e.get("reason") or "",
                     note=e.get("note") or "",
                     refs=tuple(e.get("refs") or ()),

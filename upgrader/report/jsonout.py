@@ -1,4 +1,4 @@
-"""JSON output: one document per run on stdout (schema in docs/JSON.md, ``schema`` field versioned)."""
+"""JSON output: one document per run on stdout (schema in docs/JSON.md; ``schema`` field versioned)."""
 
 from __future__ import annotations
 
@@ -39,8 +39,15 @@ def plan_to_dict(plan: Plan, matrix: Optional[Matrix] = None, with_diff: bool = 
 
 
 def outcome_to_dict(o: Outcome, matrix: Optional[Matrix] = None, with_diff: bool = True) -> dict[str, Any]:
-    status = "error" if o.error else ("blocked" if o.plan and o.plan.blockers else
-                                       "changed" if o.plan and o.plan.changed else "unchanged")
+    """The per-file record every format renders (and what ``--format jsonl`` prints per line)."""
+    if o.error is not None:
+        status = "error"
+    elif o.plan is not None and o.plan.blockers:
+        status = "blocked"
+    elif o.plan is not None and o.plan.changed:
+        status = "changed"
+    else:
+        status = "unchanged"
     d: dict[str, Any] = {"path": o.path, "status": status, "exit": int(o.exit)}
     if o.error is not None:
         d["error"] = o.error
@@ -56,35 +63,41 @@ def outcome_to_dict(o: Outcome, matrix: Optional[Matrix] = None, with_diff: bool
     return d
 
 
-def summary(outcomes: Iterable[Outcome]) -> dict[str, Any]:
-    s = {"files": 0, "changed": 0, "unchanged": 0, "failed": 0, "blocked": 0,
-         "findings": {"error": 0, "warning": 0, "info": 0}, "by_option": {}}
-    for o in outcomes:
-        s["files"] += 1
-        if o.error:
-            s["failed"] += 1
-            continue
-        assert o.plan is not None
-        if o.plan.blockers:
-            s["blocked"] += 1
-        if o.plan.changed:
-            s["changed"] += 1
-        else:
-            s["unchanged"] += 1
-        for f in o.plan.findings:
-            s["findings"][f.severity] += 1
-            s["by_option"][f.option] = s["by_option"].get(f.option, 0) + 1
+def new_summary() -> dict[str, Any]:
+    return {"files": 0, "changed": 0, "unchanged": 0, "failed": 0, "blocked": 0,
+            "findings": {"error": 0, "warning": 0, "info": 0}, "by_option": {}}
+
+
+def add_to_summary(s: dict[str, Any], f: dict[str, Any]) -> None:
+    s["files"] += 1
+    if f["status"] == "error":
+        s["failed"] += 1
+        return
+    if f["status"] == "blocked":
+        s["blocked"] += 1
+    if f.get("changed"):
+        s["changed"] += 1
+    else:
+        s["unchanged"] += 1
+    for x in f.get("findings", []):
+        s["findings"][x["severity"]] += 1
+        s["by_option"][x["option"]] = s["by_option"].get(x["option"], 0) + 1
+
+
+def summary(files: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    s = new_summary()
+    for f in files:
+        add_to_summary(s, f)
     return s
 
 
-def render(outcomes: list[Outcome], command: str, tool_version: str, matrix: Optional[Matrix] = None) -> str:
-    m = matrix or load_matrix()
-    doc = {
-        "schema": SCHEMA,
-        "tool_version": tool_version,
-        "data_version": m.data_version,
-        "command": command,
-        "files": [outcome_to_dict(o, m) for o in outcomes],
-        "summary": summary(outcomes),
-    }
+def render(files: list[dict[str, Any]], summary: dict[str, Any], command: str, meta: dict[str, Any],
+           colour: bool = False) -> str:
+    doc = {"schema": SCHEMA, **meta, "command": command, "files": files, "summary": summary}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def outcomes_to_json(outcomes: list[Outcome], command: str, tool_version: str, matrix: Optional[Matrix] = None) -> str:
+    m = matrix or load_matrix()
+    files = [outcome_to_dict(o, m) for o in outcomes]
+    return render(files, summary(files), command, {"tool_version": tool_version, "data_version": m.data_version})

@@ -1,0 +1,26 @@
+"""Shared fixtures: the repository root and the read-only reference data in ../shared/kvrocks."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def shared_dir(repo_root: Path) -> Path:
+    """<repo>/../shared/kvrocks; skipped when absent, except under CI where it is mandatory."""
+    path = (repo_root / ".." / "shared" / "kvrocks").resolve()
+    if not (path / "options" / "index.json").is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail("../shared is required under CI")
+        pytest.skip(f"reference data not found at {path} (../shared/kvrocks next to the repo)")
+    return path
