@@ -64,7 +64,8 @@ def _plan_errors(path: str, fn) -> Outcome:  # type: ignore[no-untyped-def]
 
 
 def plan_file(path: str, *, to: Union[str, Release], from_: Union[str, Release, None] = None,
-              matrix: Optional[Matrix] = None, settings: Optional[Settings] = None) -> Outcome:
+              matrix: Optional[Matrix] = None, settings: Optional[Settings] = None,
+              kind: Optional[str] = None) -> Outcome:
     def run() -> Outcome:
         src = read_source(path)
         return Outcome(path, plan=plan_text(src.text, to=to, from_=from_, path=path, matrix=matrix, settings=settings))
@@ -74,7 +75,8 @@ def plan_file(path: str, *, to: Union[str, Release], from_: Union[str, Release, 
 
 def apply_file(path: str, *, to: Union[str, Release], from_: Union[str, Release, None] = None,
                backup: bool = True, backup_dir: Optional[str] = None, matrix: Optional[Matrix] = None,
-               settings: Optional[Settings] = None, lock_timeout: float = 30.0) -> Outcome:
+               settings: Optional[Settings] = None, lock_timeout: float = 30.0,
+               kind: Optional[str] = None) -> Outcome:
     """Plan and write. Idempotent: a second call finds nothing to change and writes nothing."""
 
     def run() -> Outcome:

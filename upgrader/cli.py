@@ -49,6 +49,7 @@ UNSAFE = typer.Option(False, "--unsafe-fixes", help="Also apply fixes that need 
 PIN = typer.Option(False, "--pin-defaults", help="Write the old default for options whose default changes.")
 MATRIX = typer.Option(None, "--matrix", help="Use this version matrix instead of the shipped one.")
 OVERLAY = typer.Option(None, "--overlay", help="A site's own matrix additions (repeatable).")
+KIND = typer.Option(None, "--kind", help="Carrier kind (default: detected from name and content).")
 NO_DIFF = typer.Option(False, "--no-diff", help="Leave the diff out of the text output.")
 
 
@@ -105,7 +106,7 @@ def _settings(unsafe: bool, pin: bool):  # type: ignore[no-untyped-def]
 def plan(
     paths: List[str] = PATHS, to: str = TO, from_: str = FROM, fmt: Format = FMT,
     unsafe_fixes: bool = UNSAFE, pin_defaults: bool = PIN, no_diff: bool = NO_DIFF,
-    matrix: Optional[Path] = MATRIX, overlay: Optional[List[Path]] = OVERLAY,
+    kind: Optional[str] = KIND, matrix: Optional[Path] = MATRIX, overlay: Optional[List[Path]] = OVERLAY,
 ) -> None:
     """Show findings and the diff of the rewrite. Never writes."""
     from .api import plan_file
@@ -113,7 +114,7 @@ def plan(
     m = _matrix(matrix, overlay)
     _check_versions(m, to, from_)
     s = _settings(unsafe_fixes, pin_defaults)
-    outcomes = [plan_file(p, to=to, from_=from_, matrix=m, settings=s) for p in paths]
+    outcomes = [plan_file(p, to=to, from_=from_, matrix=m, settings=s, kind=kind) for p in paths]
     _emit(outcomes, "plan", fmt, m, no_diff)
 
 
@@ -123,7 +124,7 @@ def apply(
     unsafe_fixes: bool = UNSAFE, pin_defaults: bool = PIN, no_diff: bool = NO_DIFF,
     no_backup: bool = typer.Option(False, "--no-backup", help="Do not keep a backup copy beside the file."),
     backup_dir: Optional[str] = typer.Option(None, "--backup-dir", help="Put backups here instead."),
-    matrix: Optional[Path] = MATRIX, overlay: Optional[List[Path]] = OVERLAY,
+    kind: Optional[str] = KIND, matrix: Optional[Path] = MATRIX, overlay: Optional[List[Path]] = OVERLAY,
 ) -> None:
     """Rewrite the files: atomic, with a backup, idempotent."""
     from .api import apply_file
@@ -131,14 +132,14 @@ def apply(
     m = _matrix(matrix, overlay)
     _check_versions(m, to, from_)
     s = _settings(unsafe_fixes, pin_defaults)
-    outcomes = [apply_file(p, to=to, from_=from_, backup=not no_backup, backup_dir=backup_dir, matrix=m, settings=s)
-                for p in paths]
+    outcomes = [apply_file(p, to=to, from_=from_, backup=not no_backup, backup_dir=backup_dir, matrix=m,
+                           settings=s, kind=kind) for p in paths]
     _emit(outcomes, "apply", fmt, m, no_diff)
 
 
 @app.command()
 def check(
-    paths: List[str] = PATHS, to: str = TO, fmt: Format = FMT,
+    paths: List[str] = PATHS, to: str = TO, fmt: Format = FMT, kind: Optional[str] = KIND,
     matrix: Optional[Path] = MATRIX, overlay: Optional[List[Path]] = OVERLAY,
 ) -> None:
     """Will the target accept these files? Checks every key and value, no source version needed."""
@@ -146,7 +147,7 @@ def check(
 
     m = _matrix(matrix, overlay)
     _check_versions(m, to, "auto")
-    outcomes = [plan_file(p, to=to, from_=to, matrix=m) for p in paths]
+    outcomes = [plan_file(p, to=to, from_=to, matrix=m, kind=kind) for p in paths]
     _emit(outcomes, "check", fmt, m, no_diff=True)
 
 
