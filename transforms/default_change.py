@@ -52,7 +52,10 @@ def match(ctx: Context) -> Iterator[Finding]:
             msg = (f"{name} is not set: its default changes from {before.default!r} to {after.default!r}"
                    f" (in {ctx.matrix.release(since).name}), so the node's behaviour changes.{why}")
             pin = None
-            if ctx.settings.pin_defaults:
+            if ctx.settings.pin_defaults and before.default == "":
+                # No file line can set a string to empty in any release: the line would be skipped.
+                msg += " (--pin-defaults cannot pin an empty value: Kvrocks skips empty lines.)"
+            elif ctx.settings.pin_defaults:
                 pin = [f"{MARKER} pinned the {ctx.matrix.release(ctx.source).name} default of {name}"
                        f" (the default becomes {after.default!r} in {ctx.matrix.release(since).name})",
                        f"{name} {before.default}"]

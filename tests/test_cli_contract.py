@@ -1,0 +1,148 @@
+"""The CLI contract, black box: exit codes, streams, JSON, files written (README "Exit codes")."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from upgrader.registry import MARKER
+
+ROW_CACHE = "port 6666\nworkers 8\nrocksdb.row_cache_size 1024\nrequirepass Zq7-unique-secret\n"
+
+
+def kv(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1"}
+    return subprocess.run([sys.executable, "-m", "upgrader", *args], capture_output=True, text=True,
+                          input=stdin, env=env, timeout=60)
+
+
+@pytest.fixture
+def conf(tmp_path: Path) -> Path:
+    p = tmp_path / "kvrocks.conf"
+    p.write_text(ROW_CACHE)
+    p.chmod(0o640)
+    return p
+
+
+def test_version() -> None:
+    r = kv("--version")
+    assert r.returncode == 0 and r.stdout.startswith("kvupgrade ")
+
+
+def test_plan_reports_and_never_writes(conf: Path) -> None:
+    before = conf.read_bytes()
+    r = kv("plan", "--from", "2.12.1", "--to", "2.13.0", str(conf))
+    assert r.returncode == 3, r.stderr
+    assert "rocksdb.row_cache_size" in r.stdout and "DeleteRange" in r.stdout
+    assert f"+{MARKER} rocksdb.row_cache_size 1024" in r.stdout  # the unified diff
+    assert conf.read_bytes() == before
+    assert "Zq7-unique-secret" not in r.stdout + r.stderr
+
+
+def test_plan_nothing_to_do_exits_0(tmp_path: Path) -> None:
+    p = tmp_path / "ok.conf"
+    p.write_text("port 6666\n")
+    r = kv("plan", "--from", "2.13.0", "--to", "2.14.0", str(p))
+    assert r.returncode == 0, r.stdout
+
+
+def test_apply_writes_backup_keeps_mode_and_is_idempotent(conf: Path) -> None:
+    original = conf.read_bytes()
+    r = kv("apply", "--from", "v2.12.1", "--to", "kvrocks version 2.13.0 (commit abc1234)", str(conf))
+    assert r.returncode == 3, r.stdout + r.stderr
+    text = conf.read_text()
+    assert f"{MARKER} rocksdb.row_cache_size 1024" in text and text.count(MARKER) == 1
+    assert stat.S_IMODE(conf.stat().st_mode) == 0o640
+    backups = list(conf.parent.glob("kvrocks.conf.*.kvupgrade.bak"))
+    assert len(backups) == 1 and backups[0].read_bytes() == original
+    r2 = kv("apply", "--from", "2.12.1", "--to", "kvrocks_version:2.13.0", str(conf))
+    assert r2.returncode == 0, r2.stdout
+    assert conf.read_text() == text
+    assert len(list(conf.parent.glob("*.bak"))) == 1  # nothing written, no new backup
+
+
+def test_apply_no_backup(conf: Path) -> None:
+    r = kv("apply", "--from", "2.12.1", "--to", "2.14.0", "--no-backup", str(conf))
+    assert r.returncode == 3
+    assert not list(conf.parent.glob("*.bak"))
+
+
+def test_apply_through_symlink_edits_target_keeps_link(conf: Path) -> None:
+    link = conf.parent / "link.conf"
+    link.symlink_to(conf)
+    r = kv("apply", "--from", "2.12.1", "--to", "2.13.0", "--no-backup", str(link))
+    assert r.returncode == 3
+    assert link.is_symlink() and MARKER in conf.read_text()
+
+
+def test_json_is_the_only_thing_on_stdout(conf: Path) -> None:
+    r = kv("plan", "--from", "2.12.1", "--to", "2.13.0", "--format", "json", str(conf))
+    assert r.returncode == 3
+    doc = json.loads(r.stdout)
+    assert doc["schema"] == "kvupgrade/report/v1" and doc["command"] == "plan"
+    (f,) = doc["files"]
+    assert f["status"] == "changed" and f["exit"] == 3 and f["from"] == "2.12.1" and f["to"] == "2.13.0"
+    ids = [x["id"] for x in f["findings"]]
+    assert "comment_out/rocksdb.row_cache_size@2.13.0" in ids
+    for x in f["findings"]:
+        assert {"id", "option", "rule", "severity", "line", "message", "references", "action", "fixable",
+                "applied", "safety", "why"} <= set(x)
+    assert "Zq7-unique-secret" not in r.stdout
+
+
+def test_blockers_exit_4(tmp_path: Path) -> None:
+    p = tmp_path / "k.conf"
+    p.write_text("migrate-batch-rate-limit-mb 0\n")
+    r = kv("plan", "--from", "2.13.0", "--to", "2.14.0", str(p))
+    assert r.returncode == 4, r.stdout
+
+
+@pytest.mark.parametrize("args", [["plan", "--to", "2.14.0"], ["plan", "--bogus"], ["nosuchcommand"]])
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    assert kv(*args).returncode == 2
+
+
+def test_unknown_version_exit_1_lists_known(conf: Path) -> None:
+    r = kv("plan", "--from", "2.12.1", "--to", "3.0.0", str(conf))
+    assert r.returncode == 1 and "known releases:" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_missing_file_exit_1_and_others_still_planned(conf: Path, tmp_path: Path) -> None:
+    r = kv("plan", "--from", "2.12.1", "--to", "2.13.0", str(tmp_path / "missing.conf"), str(conf))
+    assert r.returncode == 1
+    assert "missing.conf: no such file" in r.stderr
+    assert "rocksdb.row_cache_size" in r.stdout
+
+
+def test_malformed_line_error_names_file_and_line(tmp_path: Path) -> None:
+    p = tmp_path / "bad.conf"
+    p.write_text('port 6666\nrequirepass "unterminated\n')
+    before = p.read_bytes()
+    r = kv("apply", "--from", "2.12.0", "--to", "2.14.0", str(p))
+    assert r.returncode == 1
+    assert f"{p}:2:" in r.stderr and "quoted string" in r.stderr and "Traceback" not in r.stderr
+    assert p.read_bytes() == before
+
+
+def test_check_needs_no_source(tmp_path: Path) -> None:
+    p = tmp_path / "k.conf"
+    p.write_text("rocksdb.row_cache_size 10\nmigrate-batch-rate-limit-mb 0\n")
+    r = kv("check", "--to", "2.14.0", str(p))
+    assert r.returncode == 4
+    assert "deprecated" in r.stdout and "migrate-batch-rate-limit-mb" in r.stdout
+
+
+def test_matrix_lists_changes() -> None:
+    r = kv("matrix", "--from", "2.12.1", "--to", "2.14.0")
+    assert r.returncode == 0
+    assert "rocksdb.row_cache_size: deprecated" in r.stdout
+    assert "auto-resize-block-and-sst: removed" in r.stdout
+    doc = json.loads(kv("matrix", "--from", "2.9.0", "--to", "2.10.0", "--format", "json").stdout)
+    (hop,) = doc["releases"]
+    assert any(e["change"].startswith("renamed to rocksdb.max_subcompactions") for e in hop["options"])
