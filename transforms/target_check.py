@@ -62,7 +62,8 @@ def match(ctx: Context) -> Iterator[Finding]:
                 before=shown,
             )
             continue
-        if before is None and ctx.source != ctx.target:
+        renamed_here = ctx.original.lines[ln.lineno - 1].norm_key != key if ln.lineno <= len(ctx.original.lines) else True
+        if before is None and ctx.source != ctx.target and not renamed_here:
             yield transform.finding(
                 key, "warning",
                 f"{key} is not an option of {src.name} (ignored there) but {tgt.name} reads it:"
@@ -75,4 +76,5 @@ def match(ctx: Context) -> Iterator[Finding]:
                 key, "error",
                 f"{key} {shown} is refused by {tgt.name}: the server will not start ({problem}).",
                 line=ln, action="manual", before=shown,
+                why="kvupgrade cannot know which value you want; choose one the target accepts",
             )

@@ -31,16 +31,15 @@ class Redactor:
         if stripped.startswith(MARKER):
             cut = len(text) - len(stripped) + len(MARKER)
             prefix, body = text[:cut], text[cut:]
-        for grammar in ("quoted", "legacy"):
-            ln = parse_line(body, "", 2, grammar)  # type: ignore[arg-type]
-            if ln.key and self.matrix.is_secret(ln.key):
-                if ln.value_span != (0, 0):
-                    a, b = ln.value_span
-                    body = body[:a] + MASK + body[b:]
-                elif ln.key_span[1] < len(body.rstrip()):
-                    a = ln.key_span[1]
-                    body = body[:a] + " " + MASK
-                break
+        ln = parse_line(body, "", 2, "legacy")
+        q = parse_line(body, "", 2, "quoted")
+        key_line = q if q.key else ln
+        if key_line.key and self.matrix.is_secret(key_line.key):
+            # Mask everything after the key: the grammars disagree on where the value ends
+            # (a legacy value runs through '#', a quoted one stops there).
+            a = key_line.key_span[1]
+            if body[a:].strip(" \t\r"):
+                body = body[:a] + " " + MASK
         return self.free(prefix + body)
 
     def free(self, text: str) -> str:

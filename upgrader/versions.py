@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from packaging.version import InvalidVersion, Version
+
 Release = tuple[int, int, int]
 
 _SHAPES = [
@@ -22,7 +24,6 @@ _SHAPES = [
     re.compile(r"^(?:[\w.\-/:]+/)?kvrocks:(?P<v>[\w.\-]+)$", re.I),
     re.compile(r"^(?P<v>\S+)$"),
 ]
-_CORE = re.compile(r"^[vV]?(?P<maj>\d+)\.(?P<min>\d+)(?:\.(?P<pat>\d+))?(?P<pre>[-.]?(?:rc|alpha|beta|a|b)\.?\d*)?$")
 _CHANNELS = {"unstable", "nightly", "latest", "main", "master"}
 
 
@@ -45,10 +46,14 @@ def parse_version(text: str) -> Release:
                 f"{text!r} is a development channel, not a release: its options are unknown; "
                 "give the release it was built from"
             )
-        c = _CORE.match(core)
-        if c:
-            return (int(c.group("maj")), int(c.group("min")), int(c.group("pat") or 0))
-        break
+        try:
+            parsed = Version(core)  # PEP 440 normalisation: v-prefix, -rc1, -beta2, +local
+        except InvalidVersion:
+            break
+        rel = tuple(parsed.release) + (0, 0)
+        if len(parsed.release) > 3 or parsed.epoch:
+            break
+        return (rel[0], rel[1], rel[2])
     raise VersionError(f"cannot read a Kvrocks version from {text!r}")
 
 
