@@ -161,6 +161,7 @@ class Matrix:
     behaviours: list[Behaviour]
     patterns: list[Pattern]
     source: str = ""
+    forbidden: dict[str, dict[str, Any]] = field(default_factory=dict)  # site policy from overlays
 
     # --- releases -------------------------------------------------------------
     @property
@@ -286,9 +287,10 @@ def build(data: dict[str, Any], source: str = "") -> Matrix:
                 description=p.get("description") or "")
         for p in data.get("patterns") or []
     ]
+    forbidden = {str(f["option"]).lower(): f for f in data.get("forbidden") or []}
     return Matrix(
         data_version=str(data.get("data_version", "")), releases=releases, options=options,
-        behaviours=behaviours, patterns=patterns, source=source,
+        behaviours=behaviours, patterns=patterns, source=source, forbidden=forbidden,
     )
 
 
@@ -298,9 +300,13 @@ def validate(data: Any, source: str) -> None:
 
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        err = errors[0]
+    errors = list(validator.iter_errors(data))
+    if not errors:
+        return
+    first = jsonschema.exceptions.best_match(errors)
+    shown = [first] + [e for e in errors if e is not first][:2]
+    parts = []
+    for err in shown:
         path = "/".join(str(p) for p in err.absolute_path) or "(top level)"
         hint = ""
         if len(err.absolute_path) >= 2 and err.absolute_path[0] == "options" and isinstance(data, dict):
@@ -308,8 +314,9 @@ def validate(data: Any, source: str) -> None:
                 hint = f" (option {data['options'][err.absolute_path[1]]['name']!r})"
             except (KeyError, IndexError, TypeError):
                 hint = ""
-        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise MatrixError(f"{source}: invalid at {path}{hint}: {err.message}{more}")
+        parts.append(f"at {path}{hint}: {err.message}")
+    more = f" (+{len(errors) - len(shown)} more)" if len(errors) > len(shown) else ""
+    raise MatrixError(f"{source}: invalid: " + "; ".join(parts) + more)
 
 
 def _read_yaml(text: str, source: str) -> Any:
@@ -361,8 +368,26 @@ def load_data(path: Union[str, Path]) -> dict[str, Any]:
     return data
 
 
+def _overlay_shape(overlay: Any, source: str) -> None:
+    """Structural checks before merging, so a malformed overlay fails with a clear message."""
+    if not isinstance(overlay, dict):
+        raise MatrixError(f"{source}: an overlay is a mapping with 'options', 'behaviours', 'patterns' and/or 'forbidden'")
+    unknown = set(overlay) - {"options", "behaviours", "patterns", "forbidden", "format", "data_version"}
+    if unknown:
+        raise MatrixError(f"{source}: unknown overlay section(s): {', '.join(sorted(map(str, unknown)))}")
+    for i, o in enumerate(overlay.get("options") or []):
+        if not isinstance(o, dict) or not isinstance(o.get("name"), str):
+            raise MatrixError(f"{source}: options[{i}] needs a 'name'")
+        if not isinstance(o.get("history"), list) or not o["history"]:
+            raise MatrixError(f"{source}: option {o['name']!r} needs a non-empty 'history' list")
+        for e in o["history"]:
+            if not isinstance(e, dict) or "since" not in e:
+                raise MatrixError(f"{source}: option {o['name']!r}: every history entry needs 'since'")
+
+
 def merge_overlay(base: dict[str, Any], overlay: dict[str, Any], source: str) -> dict[str, Any]:
-    """Add a site's own options/behaviours; an option already in the matrix may only gain events."""
+    """Add a site's own options, events, behaviours and policy; duplicates are rejected."""
+    _overlay_shape(overlay, source)
     merged = json.loads(json.dumps(base))
     by_name = {o["name"]: o for o in merged["options"]}
     for o in overlay.get("options") or []:
@@ -372,16 +397,24 @@ def merge_overlay(base: dict[str, Any], overlay: dict[str, Any], source: str) ->
             for e in o["history"]:
                 if str(e["since"]) in seen:
                     raise MatrixError(f"{source}: option {o['name']!r} already has an event at {e['since']}")
-            existing["history"] = sorted(existing["history"] + o["history"], key=lambda e: parse_version(str(e["since"])))
+            try:
+                existing["history"] = sorted(existing["history"] + o["history"],
+                                             key=lambda e: parse_version(str(e["since"])))
+            except VersionError as exc:
+                raise MatrixError(f"{source}: option {o['name']!r}: {exc}") from None
             existing["secret"] = bool(existing.get("secret")) or bool(o.get("secret"))
         else:
-            merged["options"].append(o)
+            new = dict(o)
+            new.setdefault("secret", False)
+            merged["options"].append(new)
+            by_name[new["name"]] = new
     ids = {b["id"] for b in merged.get("behaviours") or []}
     for b in overlay.get("behaviours") or []:
-        if b["id"] in ids:
+        if isinstance(b, dict) and b.get("id") in ids:
             raise MatrixError(f"{source}: behaviour {b['id']!r} is already defined")
         merged.setdefault("behaviours", []).append(b)
     merged["patterns"] = (merged.get("patterns") or []) + list(overlay.get("patterns") or [])
+    merged["forbidden"] = (merged.get("forbidden") or []) + list(overlay.get("forbidden") or [])
     return merged
 
 
@@ -403,12 +436,10 @@ def load_matrix(path: Union[str, Path, None] = None, overlays: Iterable[Union[st
         except (OSError, UnicodeDecodeError) as exc:
             raise MatrixError(f"{ov_path}: cannot read overlay: {exc}") from None
         ov_data = _read_yaml(ov_text, str(ov_path))
-        if not isinstance(ov_data, dict):
-            raise MatrixError(f"{ov_path}: an overlay is a mapping with 'options' and/or 'behaviours'")
-        full = {"format": data.get("format", 1), "data_version": data.get("data_version", ""),
-                "releases": data["releases"], **{k: v for k, v in ov_data.items() if k in ("options", "behaviours", "patterns")}}
-        validate(full, str(ov_path))
+        # Merge, then validate the result: an overlay may add later events to an existing
+        # option without repeating its full first entry.
         data = merge_overlay(data, ov_data, str(ov_path))
+        validate(data, str(ov_path))
     m = build(data, source=str(src))
     if path is None and not overlays:
         _DEFAULT = m

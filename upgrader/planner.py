@@ -14,6 +14,7 @@ from typing import Optional, Union
 
 from .confmodel import Document
 from .findings import Edit, Finding, Plan
+from .impact import annotate
 from .matrix import Matrix, load_matrix
 from .registry import Context, Transform, load_transforms
 from .versions import Release, VersionError, format_version
@@ -82,7 +83,15 @@ def _run(stage: str, transforms: list[Transform], ctx: Context) -> list[Finding]
     for t in transforms:
         if t.stage == stage:
             out.extend(t.run(ctx))
-    return out
+    return _drop_superseded(out)
+
+
+def _drop_superseded(found: list[Finding]) -> list[Finding]:
+    """A bespoke transform that offers a fix for a line supersedes a generic report-only
+    finding on the same option, line and release (e.g. value_domain's range error)."""
+    fixed = {(f.option, f.line, f.since, f.rule) for f in found if f.edit is not None and f.line}
+    return [f for f in found if f.edit is not None or not any(
+        (f.option, f.line, f.since) == k[:3] and k[3] != f.rule for k in fixed)]
 
 
 def plan_text(
@@ -144,13 +153,19 @@ def plan_text(
     if late_edits:
         edits.extend(late_edits)
         doc = Document.parse(apply_edits(doc, late_edits), doc.grammar)
+    by_id = {f.id: f for f in findings if f.applied}
     for f in findings:
-        if f.edit is None:
+        if f.edit is None and not f.applied:
             f.fixable = False
+        # An error on a line another applied fix commented out is resolved by that fix.
+        holder = by_id.get(taken.get(f.line or 0, ""))
+        if not f.applied and f.line and holder is not None and holder is not f and holder.action == "comment_out":
+            f.applied = True
+            f.why = f"resolved: the line is commented out by {holder.id}"
 
     order = {"error": 0, "warning": 1, "info": 2}
     findings.sort(key=lambda f: (order[f.severity], f.line or 10**9, f.id))
-    return Plan(
+    plan = Plan(
         path=path,
         from_version=format_version(source),
         to_version=format_version(target),
@@ -163,6 +178,7 @@ def plan_text(
         edits=edits,
         secrets=collect_secrets(original, m),
     )
+    return annotate(plan, m, original, doc, source, target)  # resource model + impact per finding (pure)
 
 
 def collect_secrets(doc: Document, m: Matrix) -> list[str]:

@@ -19,6 +19,15 @@ MASK = "********"
 MIN_FREE_TEXT = 4  # shorter secrets are masked only where they stand as a value
 
 
+def printable(text: str) -> str:
+    """Bytes that are not UTF-8 (kept as surrogates internally) are shown as \\xNN in output."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 class Redactor:
     def __init__(self, matrix: Matrix, secrets: Iterable[str] = ()) -> None:
         self.matrix = matrix
@@ -46,7 +55,7 @@ class Redactor:
         for s in self.secrets:
             if len(s) >= MIN_FREE_TEXT and s in text:
                 text = text.replace(s, MASK)
-        return text
+        return printable(text)
 
     def text(self, conf_text: str) -> str:
         return "".join(self.line(t) + e for t, e in split_lines(conf_text))
