@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from ..impact import view as iv
+
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "+": "\033[32m", "-": "\033[31m",
             "@": "\033[35m"}
 _RESET = "\033[0m"
@@ -49,6 +51,10 @@ def render_file(f: dict[str, Any], command: str, colour: bool = False, show_diff
         if x["evidence"] != "source-verified":
             note = " (from release notes, not verified in source)" if x["evidence"] == "release-notes" else ""
             out.append(" " * 12 + f"evidence: {x['evidence']}{note}")
+        if x.get("impact"):
+            out.extend(_finding_impact(x["impact"]))
+    if f.get("impact"):
+        out.extend(_impact_section(f, colour))
     if show_diff and f.get("diff"):
         out.append("")
         for line in f["diff"].splitlines():
@@ -65,6 +71,28 @@ def render_file(f: dict[str, Any], command: str, colour: bool = False, show_diff
     if tail:
         out.append("  " + "; ".join(tail))
     return "\n".join(out) + "\n"
+
+
+def _finding_impact(imp: dict[str, Any]) -> list[str]:
+    head = " ".join(p for p in (imp["resource"], imp["direction"], iv.magnitude(imp)) if p and p != "none")
+    text = f"impact ({head + '; ' if head else ''}{iv.basis(imp)}): {imp['text']}"
+    return [" " * 12 + para for para in textwrap.wrap(text, WIDTH - 12)]
+
+
+def _impact_section(f: dict[str, Any], colour: bool) -> list[str]:
+    """Memory budget before/after, other figures that change, and advice (docs/IMPACT.md)."""
+    imp = f["impact"]
+    mem = imp["memory_mb"]
+    out = ["", _c(f"  Impact: memory budget {mem['before']} MB -> {mem['after']} MB"
+                  + (f" ({iv.signed(mem['delta'])})" if mem["delta"] else " (unchanged)"), "@", colour)]
+    out += ["    " + ln for ln in iv.table(("memory", f["from"], f["to"], "change"), iv.memory_rows(imp))]
+    rows = iv.change_rows(imp)
+    if rows:
+        out.append("")
+        out += ["    " + ln for ln in iv.table(("area", "figure", f["from"], f["to"]), rows)]
+    for a in imp.get("advice", []):
+        out += ["    " + para for para in textwrap.wrap(f"advice: {a}", WIDTH - 4)]
+    return out
 
 
 def render_summary(s: dict[str, Any], command: str) -> str:
