@@ -28,8 +28,37 @@ transform = Transform(
 )
 
 
+def _hash_cut(ctx: Context) -> Iterator[Finding]:
+    """H1 on 2.2.0+: an unquoted '#' glued to a value (or right after the key) cuts it there."""
+    if ctx.matrix.release(ctx.target).grammar != "quoted":
+        return
+    for ln in ctx.doc.lines:
+        c = ln.comment_start
+        known = ctx.state(ln.norm_key, ctx.target) is not None or ctx.matrix.pattern_for(ln.norm_key)
+        if c is None or not ln.key or ln.quoted or not known:
+            continue
+        key = ln.norm_key
+        if ln.kind == "skipped" and ln.text[ln.key_span[1]:c].strip(" \t") == "":
+            yield transform.finding(
+                key, "warning",
+                f"{key}: the value starts with '#', which 2.2.0+ read as a comment: the line sets nothing and"
+                + (" no password is set." if ctx.matrix.is_secret(key) else f" {key} keeps its default.")
+                + " Quote the value if '#' belongs to it.",
+                line=ln, action="manual", why="whether '#' belongs to the value is not in the file",
+            )
+        elif ln.kind == "directive" and c > 0 and ln.text[c - 1] not in " \t":
+            yield transform.finding(
+                key, "warning",
+                f"{key}: the value is cut at a '#' with no blank before it; 2.2.0+ read only"
+                f" {ctx.shown(key, ln.value)}. Quote the value if '#' belongs to it.",
+                line=ln, action="manual", before=ctx.shown(key, ln.value),
+                why="whether '#' belongs to the value is not in the file",
+            )
+
+
 @transform.match
 def match(ctx: Context) -> Iterator[Finding]:
+    yield from _hash_cut(ctx)
     m = ctx.matrix
     tgt = m.release(ctx.target)
     src = m.release(ctx.source)

@@ -1,42 +1,66 @@
-"""``--from auto``: infer which releases a file fits.
+"""``--from auto``: infer which releases a file fits, say which is likeliest and how sure.
 
-A release fits when every key the file sets is an option of that release (active or
-deprecated), every value is accepted by it, and the file parses under its grammar.
-The plan starts from the oldest fitting release, so no change in the window is
-missed; the answer says how many releases fit and why others were ruled out.
+A release fits when the file parses under its grammar, every key the file sets is an
+option of that release (active or deprecated), and every value is accepted by it. On
+top of what the values already rule out (``64MB`` is refused from 2.2.0 on, ``0x10`` from
+2.14.0, a key removed in X rules out X and later), the grammar gives evidence of its own:
+a quoted value or an inline ``#`` comment after a value means the file was written for
+2.2.0+ (the legacy grammar would keep the quotes and the comment in the value).
+
+The plan starts from the oldest fitting release, so no change in the window is missed.
+Among the fitting releases, the one whose shipped conf sets the most similar keys and
+values is named as the likeliest (a copied shipped conf matches its own release best).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 from .confmodel import Document
 from .matrix import Matrix
 from .values import check_value
 from .versions import Release, format_version
 
+QUOTED_GRAMMAR = (2, 2, 0)
+
 
 @dataclass
 class Detection:
-    version: Release
+    version: Release  # where the plan starts: the oldest candidate
     candidates: list[Release]
     confidence: str  # high | medium | low
     reason: str
     ruled_out: dict[str, str] = field(default_factory=dict)
+    likely: Optional[Release] = None  # best match with a shipped conf, when one stands out
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "version": format_version(self.version),
             "candidates": [format_version(c) for c in self.candidates],
             "confidence": self.confidence,
             "reason": self.reason,
         }
+        if self.likely is not None:
+            out["likely"] = format_version(self.likely)
+        return out
 
 
-def _misfit(doc_by_grammar: dict[str, Document], m: Matrix, rel: Release) -> str:
+def _grammar_evidence(quoted: Document) -> str:
+    """Why the file needs the 2.2.0+ grammar ('' when nothing says so)."""
+    for ln in quoted.lines:
+        if ln.kind == "directive" and ln.quoted:
+            return f"line {ln.lineno} quotes its value"
+        if ln.kind == "directive" and ln.comment_start is not None:
+            return f"line {ln.lineno} has an inline '#' comment"
+    return ""
+
+
+def _misfit(docs: dict[str, Document], m: Matrix, rel: Release, grammar_hint: str) -> str:
     info = m.release(rel)
-    doc = doc_by_grammar[info.grammar]
+    if grammar_hint and rel < QUOTED_GRAMMAR:
+        return f"{grammar_hint}: the 2.2.0+ grammar"
+    doc = docs[info.grammar]
     bad = doc.invalid_lines()
     if bad:
         return f"line {bad[0].lineno} does not parse ({bad[0].error})"
@@ -54,22 +78,50 @@ def _misfit(doc_by_grammar: dict[str, Document], m: Matrix, rel: Release) -> str
     return ""
 
 
+def _similarity(doc: Document, m: Matrix, rel: Release) -> float:
+    """How close the file is to the release's shipped conf: shared keys, then equal values."""
+    shipped = {k: st.shipped for k, st in m.options_at(rel).items() if st.shipped is not None}
+    mine = {k: ln.value for k, ln in doc.effective().items() if not m.pattern_for(k)}
+    if not shipped or not mine:
+        return 0.0
+    keys = len(shipped.keys() & mine.keys()) / len(shipped.keys() | mine.keys())
+    same = sum(1 for k in shipped.keys() & mine.keys() if shipped[k] == mine[k]) / len(shipped)
+    return keys + same / 100  # values only break ties between releases with the same keys
+
+
+def _likely(docs: dict[str, Document], m: Matrix, fits: list[Release]) -> tuple[Optional[Release], bool]:
+    """The fitting release whose shipped conf the file resembles most (oldest on a tie), and
+    whether it stands out (no other release scores as high)."""
+    scored = sorted(((-_similarity(docs[m.release(r).grammar], m, r), r) for r in fits))
+    if not scored or -scored[0][0] < 0.5:
+        return None, False  # not a copy of a shipped conf: no release stands out
+    unique = len(scored) == 1 or scored[1][0] > scored[0][0]
+    return scored[0][1], unique
+
+
 def detect_source(text: str, m: Matrix, target: Release) -> Detection:
     docs = {g: Document.parse(text, g) for g in ("legacy", "quoted")}  # type: ignore[arg-type]
+    hint = _grammar_evidence(docs["quoted"])
     pool = [r.version for r in m.releases if r.version <= target]
     ruled_out: dict[str, str] = {}
     fits: list[Release] = []
     for rel in pool:
-        why = _misfit(docs, m, rel)
+        why = _misfit(docs, m, rel, hint)
         if why:
             ruled_out[format_version(rel)] = why
         else:
             fits.append(rel)
     if fits:
         span = f"{format_version(fits[0])}" + (f" .. {format_version(fits[-1])}" if len(fits) > 1 else "")
-        conf = "high" if len(fits) <= 2 else "medium" if len(fits) <= 6 else "low"
+        likely, unique = _likely(docs, m, fits)
+        conf = "high" if len(fits) <= 2 else "medium" if len(fits) <= 6 or unique else "low"
         reason = f"the file fits {len(fits)} release(s) ({span}); planning from the oldest so no change is missed"
-        return Detection(fits[0], fits, conf, reason, ruled_out)
+        if hint:
+            reason += f"; {hint}, so 2.2.0+"
+        if likely is not None and likely != fits[0]:
+            reason += f"; its keys and values match the shipped conf of {format_version(likely)} best"
+        return Detection(fits[0], fits, conf, reason, ruled_out, likely)
+
     # Nothing fits exactly (typos, site-specific keys): take the release with the fewest unknown keys.
     def unknown(rel: Release) -> int:
         doc = docs[m.release(rel).grammar]

@@ -127,6 +127,9 @@ def plan_text(
 
     findings: list[Finding] = []
     edits: list[Edit] = []
+    # line -> the fix that changed it last. Each stage applies its edits to the document as it
+    # stands, so one fix per line per stage: a later hop may still change a line again (e.g.
+    # rename at 2.10.0, then the integer syntax of 2.14.0).
     taken: dict[int, str] = {}
     doc = original
     prev = source
@@ -134,7 +137,9 @@ def plan_text(
         ctx = Context(doc=doc, matrix=m, lo=prev, hi=hop.version, source=source, target=target,
                       settings=settings, original=original)
         found = _run("hop", transforms, ctx)
-        hop_edits = _accept(found, settings, taken)
+        hop_taken: dict[int, str] = {}
+        hop_edits = _accept(found, settings, hop_taken)
+        taken.update(hop_taken)
         findings.extend(found)
         if hop_edits:
             edits.extend(hop_edits)
@@ -148,7 +153,9 @@ def plan_text(
     late = _run("window", transforms, final_ctx) + _run("target", transforms, final_ctx)
     reported = {(f.option, f.line) for f in findings if f.severity == "error"}
     late = [f for f in late if not (f.severity == "error" and (f.option, f.line) in reported)]
-    late_edits = _accept(late, settings, taken)
+    late_taken: dict[int, str] = {}
+    late_edits = _accept(late, settings, late_taken)
+    taken.update(late_taken)
     findings.extend(late)
     if late_edits:
         edits.extend(late_edits)

@@ -1,0 +1,63 @@
+import pytest
+
+from upgrader.planner import Settings
+from upgrader.registry import MARKER
+
+from .tools import findings, noop, run, silent, transformed
+
+RULE = "default_change"
+PIN = Settings(pin_defaults=True)
+
+
+@pytest.mark.parametrize(("option", "src", "dst", "old", "new", "since", "hazard_word"), [
+    ("resp3-enabled", "2.11.1", "2.12.0", "no", "yes", "2.12.0", "RESP3"),
+    ("migrate-type", "2.12.1", "2.13.0", "redis-command", "raw-key-value", "2.13.0", "H18"),
+    ("rocksdb.level_compaction_dynamic_level_bytes", "2.13.0", "2.14.0", "no", "yes", "2.14.0", "dynamic"),
+    ("db-name", "2.0.3", "2.0.4", "changeme.name", "change.me.db", "2.0.4", "Replicas compare db-name"),
+])
+def test_flip_reported_for_unset_key(option, src, dst, old, new, since, hazard_word):
+    fs = [f for f in findings(RULE, "port 6666\n", from_=src, to=dst) if f.option == option]
+    assert len(fs) == 1
+    f = fs[0]
+    assert (f.before, f.after, f.since, f.severity) == (old, new, since, "info")
+    assert hazard_word in f.message and f.line is None and not f.applied
+
+
+def test_pin_defaults_appends_old_default_idempotently():
+    plan = transformed(
+        RULE, "port 6666\n",
+        f"port 6666\n{MARKER} pinned the 2.11.1 default of resp3-enabled (the default becomes 'yes' in 2.12.0)\n"
+        "resp3-enabled no\n",
+        from_="2.11.1", to="2.12.0", settings=PIN,
+    )
+    (f,) = [f for f in plan.findings if f.rule == RULE]
+    assert f.applied and f.action == "pin_default"
+
+
+def test_pin_is_not_the_default_behaviour():
+    noop(RULE, "port 6666\n", from_="2.11.1", to="2.12.0")
+
+
+def test_explicit_old_default_is_reported_as_pinned():
+    (f,) = [f for f in findings(RULE, "migrate-type redis-command\n", from_="2.8.0", to="2.13.0")
+            if f.option == "migrate-type"]
+    assert f.line == 1 and "old default" in f.message and not f.applied
+
+
+def test_explicit_other_value_is_silent():
+    assert not [f for f in findings(RULE, "resp3-enabled yes\n", from_="2.11.1", to="2.12.0") if f.option == "resp3-enabled"]
+
+
+def test_pin_skips_deprecated_target_option():
+    plan = run(RULE, "port 6666\n", from_="2.12.1", to="2.17.0", settings=PIN)
+    assert "migrate-type" not in plan.new_text
+
+
+def test_noop_target_before_change():
+    fs = findings(RULE, "port 6666\n", from_="2.10.0", to="2.11.1")
+    assert not [f for f in fs if f.option == "resp3-enabled"]
+
+
+def test_noop_source_already_past_change():
+    silent(RULE, "port 6666\n", from_="2.12.0", to="2.12.1")
+    assert not [f for f in findings(RULE, "port 6666\n", from_="2.12.0", to="2.14.0") if f.option == "resp3-enabled"]

@@ -1,0 +1,44 @@
+from upgrader.planner import Settings
+from upgrader.registry import MARKER
+
+from .tools import findings, noop, silent, transformed
+
+RULE = "target_check"
+
+
+def test_unknown_key_needs_review():
+    plan = noop(RULE, "no-such-option 1\n", from_="2.13.0", to="2.14.0")
+    (f,) = [f for f in plan.findings if f.rule == RULE]
+    assert f.safety == "unsafe" and not f.applied and "warning at startup" in f.message
+    transformed(RULE, "no-such-option 1\n", f"{MARKER} no-such-option 1  -- not an option of Kvrocks 2.14.0\n",
+                from_="2.13.0", to="2.14.0", settings=Settings(unsafe_fixes=True))
+
+
+def test_refused_value_is_a_blocker():
+    plan = noop(RULE, "workers lots\n", from_="2.14.0", to="2.14.0")
+    (f,) = plan.findings
+    assert f.severity == "error" and plan.blockers == [f]
+
+
+def test_key_the_source_ignored_takes_effect():
+    (f,) = findings(RULE, "lua-strict-key-accessing yes\n", from_="2.13.0", to="2.14.0")
+    assert "takes effect" in f.message
+
+
+def test_hash_cut_password_on_quoted_source():
+    fs = findings(RULE, "requirepass ab#c\nmasterauth #x\n", from_="2.5.0", to="2.14.0")
+    assert {f.line: f.severity for f in fs} == {1: "warning", 2: "warning"}
+    assert "ab" not in fs[0].message + fs[1].message and any("no password" in f.message for f in fs)
+
+
+def test_noop_comment_after_blank_and_quoted():
+    silent(RULE, 'port 6666 # main\nrequirepass "ab#c"\n', from_="2.5.0", to="2.14.0")
+
+
+def test_noop_hash_on_legacy_target():
+    silent(RULE, "requirepass ab#c\n", from_="2.0.0", to="2.1.0")
+
+
+def test_noop_source_already_past_change():
+    # Stale key the source already ignored: reported, but the target stage is not a window.
+    silent(RULE, "workers 8\n", from_="2.14.0", to="2.17.0")
