@@ -1,0 +1,75 @@
+"""Carriers: the shapes kvrocks settings live in besides kvrocks.conf.
+
+``plan_any(text, kind=None, ...)`` detects the shape (or takes ``kind``), extracts what
+the Kvrocks node reads, plans it with the conf planner and returns one ``Plan`` for the
+whole file: ``old_text``/``new_text`` are the carrier file, findings carry carrier line
+numbers, ``kind`` names the carrier. See docs/CARRIERS.md.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Union
+
+from ..findings import Plan
+from ..matrix import Matrix, load_matrix
+from ..planner import Settings, plan_text
+from ..versions import Release
+from .context import CarrierOptions, Ctx
+from .detect import KINDS, check_kind, detect_kind
+from .engine import Unit, UnitOutcome, assemble
+
+
+def _units(kind: str, ctx: Ctx) -> tuple[list[Unit], list, list[UnitOutcome]]:
+    if kind in ("flags-k8s", "k8s-configmap", "operator"):
+        from .k8s import manifest
+
+        return manifest(ctx)
+    if kind == "flags-compose":
+        from .compose import units
+    elif kind == "flags-systemd":
+        from .systemd import units
+    elif kind == "flags-shell":
+        from .shell import units
+    elif kind == "yaml-vars":
+        from .yamlvars import units
+    elif kind == "helm-values":
+        from .helm import units
+    else:  # pragma: no cover - check_kind guards
+        raise ValueError(kind)
+    u, f = units(ctx)
+    return u, f, []
+
+
+def _is_yaml(kind: str) -> bool:
+    return kind not in ("conf", "flags-systemd", "flags-shell")
+
+
+def resolve_kind(kind: Optional[str], path: Optional[str], text: str,
+                 options: Optional[CarrierOptions] = None) -> str:
+    """``kind`` checked, or the kind detected from the file's name and content."""
+    return check_kind(kind, path) if kind else detect_kind(path, text, options or CarrierOptions())
+
+
+def plan_any(text: str, *, to: Union[str, Release], from_: Union[str, Release, None] = None,
+             path: Optional[str] = None, matrix: Optional[Matrix] = None, settings: Optional[Settings] = None,
+             kind: Optional[str] = None, options: Optional[CarrierOptions] = None) -> Plan:
+    """Plan one file of any carrier kind (``kind`` None detects it)."""
+    m = matrix or load_matrix()
+    settings = settings or Settings()
+    opts = options or CarrierOptions()
+    kind = resolve_kind(kind, path, text, opts)
+    if kind == "conf":
+        return plan_text(text, to=to, from_=from_, path=path, matrix=m, settings=settings)
+    ctx = Ctx(text=text, path=path, matrix=m, target=m.resolve(to), options=opts, from_=from_, settings=settings)
+    units, findings, planned = _units(kind, ctx)
+    if not units and not planned:
+        from ..errors import InputError
+
+        raise InputError(f"no kvrocks settings found for carrier kind {kind!r}", path)
+    from .yamltext import parses
+
+    return assemble(text, kind, units, to=to, from_=from_, path=path, matrix=m, settings=settings,
+                    findings=findings, planned=planned, validate=parses if _is_yaml(kind) else None)
+
+
+__all__ = ["KINDS", "CarrierOptions", "detect_kind", "plan_any", "resolve_kind"]

@@ -1,0 +1,408 @@
+"""The carrier engine: occurrences -> synthetic kvrocks.conf -> conf planner -> carrier splices.
+
+A carrier module extracts *units* (one per Kvrocks node the file configures: a Compose
+service, a container, a dict, an operator resource). Each unit is a list of
+``Occurrence``: a key/value the node reads, the line it sits on in the carrier, the
+``key value`` line a real conf would hold for it, and an ``Editor`` that can rename,
+set or remove it by splicing exact character spans of the carrier text. The unit's
+synthetic conf goes through ``plan_text``; the difference between the synthetic text
+before and after is mapped back to the occurrences. Nothing is re-serialised, so every
+byte outside the spans an edit touches stays identical by construction.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Protocol, Union
+
+from ..confmodel import parse_line, split_lines
+from ..findings import Edit, Finding, Plan
+from ..matrix import Matrix
+from ..planner import Settings, plan_text
+from ..registry import MARKER, REGISTRY
+from ..versions import Release, format_version
+
+FLAGS_SINCE = "2.2.0"  # command-line --key value flags exist from 2.2.0 (#1037)
+
+
+@dataclass(frozen=True)
+class Splice:
+    """Replace ``text[start:end]`` of the carrier by ``new``."""
+
+    start: int
+    end: int
+    new: str
+
+
+Result = Union[list[Splice], str]  # splices, or the reason the carrier refuses the edit
+
+
+class Editor(Protocol):
+    def rename(self, new_key: str) -> Result: ...
+    def set_value(self, new_value: str) -> Result: ...
+    def remove(self, why: str) -> Result: ...
+
+
+class ReadOnly:
+    """An occurrence kvupgrade can read but must not edit (anchor, template, operator-generated...)."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+    def rename(self, new_key: str) -> Result:
+        return self.why
+
+    def set_value(self, new_value: str) -> Result:
+        return self.why
+
+    def remove(self, why: str) -> Result:
+        return self.why
+
+
+@dataclass
+class Occurrence:
+    key: str
+    conf: str  # the kvrocks.conf line the consumer renders for it
+    line: int  # 1-based line in the carrier file
+    editor: Editor
+    node: Any = None  # the YAML value node behind it, for carriers that have one
+
+
+Appender = Callable[[str, str, str], Result]  # (key, value, note) -> splices that add the option
+
+
+@dataclass
+class Unit:
+    label: str  # "service kvrocks-a", "kvrocks_config", ...
+    occurrences: list[Occurrence] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # carrier findings (lines already in the carrier)
+    secrets: list[str] = field(default_factory=list)
+    source_hint: Optional[tuple[Release, str]] = None  # e.g. from an image tag
+    flags: bool = False  # argv: needs 2.2.0+, and options it leaves unset come from a conf not in view
+    appender: Optional[Appender] = None
+    plan_empty: bool = False  # plan even without occurrences (a dict that is the whole config)
+    splices: list[Splice] = field(default_factory=list)  # carrier fixes (e.g. quoting a YAML 1.1 boolean)
+
+
+def carrier_finding(rule: str, option: str, severity: str, message: str, line: Optional[int], *,
+                    action: str = "none", why: str = "", since: Optional[str] = None) -> Finding:
+    return Finding(id=f"carrier/{rule}/{option}", rule=f"carrier/{rule}", option=option, severity=severity,
+                   message=message, line=line, since=since, action=action, safety="display",
+                   why=why or "report only: nothing in the file to change")
+
+
+def refuse(f: Finding, why: str) -> None:
+    """The conf planner would fix it, the carrier cannot: report it for a manual change."""
+    f.applied = f.fixable = False
+    f.action = "manual"
+    f.why = f"not applied in this file: {why}"
+
+
+# --- mapping the synthetic rewrite back ----------------------------------------------
+
+@dataclass
+class _Delta:
+    changes: dict[int, list[str]] = field(default_factory=dict)  # old index -> new lines
+    appends: list[str] = field(default_factory=list)
+    unmapped: dict[int, str] = field(default_factory=dict)
+    new_to_old: dict[int, int] = field(default_factory=dict)
+
+
+def _delta(old: list[str], new: list[str]) -> _Delta:
+    d = _Delta()
+    sm = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
+            for k in range(i2 - i1):
+                d.new_to_old[j1 + k] = i1 + k
+                if op == "replace":
+                    d.changes[i1 + k] = [new[j1 + k]]
+        elif op == "insert":
+            if i1 == len(old):
+                d.appends.extend(new[j1:j2])
+            elif i1 > 0:
+                d.changes.setdefault(i1 - 1, [old[i1 - 1]]).extend(new[j1:j2])
+            else:
+                d.unmapped[0] = "the rewrite inserts lines before the first option"
+        elif op == "delete" or i2 - i1 == 1:
+            for k in range(i1, i2):
+                d.changes[k] = new[j1:j2] if k == i1 else []
+            for j in range(j1, j2):
+                d.new_to_old[j] = i1
+        else:
+            for k in range(i1, i2):
+                d.unmapped[k] = "the rewrite merges several lines into others"
+    return d
+
+
+def _why_of(marker_lines: list[str]) -> str:
+    for t in marker_lines:
+        body = t.strip()
+        if body.startswith(MARKER) and "  -- " in body:
+            return body.split("  -- ", 1)[1]
+    return "removed by kvupgrade"
+
+
+def _directive(text: str, grammar: str):  # type: ignore[no-untyped-def]
+    ln = parse_line(text, "", 2, grammar)  # type: ignore[arg-type]
+    return ln if ln.kind == "directive" else None
+
+
+def _realise(occ: Occurrence, before: str, after: list[str], grammar: str, appender: Optional[Appender]) -> Result:
+    """Turn one synthetic line's rewrite into carrier splices."""
+    old = _directive(before, grammar)
+    news = [ln for ln in (_directive(t, grammar) for t in after) if ln is not None]
+    if not news:
+        return occ.editor.remove(_why_of(after))
+    first, extra = news[0], news[1:]
+    out: list[Splice] = []
+    if old is None or first.norm_key != old.norm_key:
+        r = occ.editor.rename(first.key)
+        if isinstance(r, str):
+            return r
+        out += r
+    if old is None or first.value != old.value:
+        r = occ.editor.set_value(first.value)
+        if isinstance(r, str):
+            return r
+        out += r
+    for ln in extra:
+        if appender is None:
+            return "this carrier cannot add options here"
+        r = appender(ln.key, ln.value, "")
+        if isinstance(r, str):
+            return r
+        out += r
+    return out
+
+
+# --- planning one unit -----------------------------------------------------------------
+
+@dataclass
+class UnitOutcome:
+    plan: Plan
+    findings: list[Finding]
+    splices: list[Splice]
+
+
+def _source(unit: Unit, synthetic: str, m: Matrix, target: Release,
+            from_: Union[str, Release, None]) -> tuple[Release, Optional[dict]]:
+    if not (from_ is None or (isinstance(from_, str) and from_.strip().lower() == "auto")):
+        return m.resolve(from_), None
+    if unit.source_hint and unit.source_hint[0] < target:  # a tag already at the target was just bumped
+        v, why = unit.source_hint
+        return v, {"version": format_version(v), "candidates": [format_version(v)], "confidence": "high",
+                   "reason": why}
+    from ..detect import detect_source
+
+    det = detect_source(synthetic, m, target)
+    v = det.version
+    if unit.flags:
+        floor = m.resolve(FLAGS_SINCE)
+        v = next((c for c in det.candidates if c >= floor), max(v, floor) if floor <= target else v)
+    d = det.to_dict()
+    d["version"] = format_version(v)
+    return v, d
+
+
+def _carrier_lines(text: str, unit: Unit) -> str:
+    """Messages that cite synthetic conf lines ("line 24") should cite the carrier's lines."""
+    occ = unit.occurrences
+
+    def sub(mt: "re.Match[str]") -> str:
+        n = int(mt.group(2))
+        return f"{mt.group(1)}{occ[n - 1].line}" if 0 < n <= len(occ) else mt.group(0)
+
+    return re.sub(r"(\bline #?L?)(\d+)\b", sub, text)
+
+
+def _stage(f: Finding) -> str:
+    t = REGISTRY.get(f.rule)
+    return t.stage if t else "hop"
+
+
+def plan_unit(unit: Unit, *, to: Union[str, Release], from_: Union[str, Release, None], path: Optional[str],
+              matrix: Matrix, settings: Settings) -> Optional[UnitOutcome]:
+    if not unit.occurrences and not unit.plan_empty:
+        return None
+    m = matrix
+    target = m.resolve(to)
+    old = [o.conf for o in unit.occurrences]
+    synthetic = "".join(t + "\n" for t in old)
+    source, detected = _source(unit, synthetic, m, target, from_)
+    floor = m.resolve(FLAGS_SINCE)
+    early: list[Finding] = []
+    if unit.flags and source < floor <= target:
+        # <=2.1.0 prints usage and exits on any flag but -c/-h/-v: nothing to carry over from there
+        early.append(carrier_finding(
+            "flags-need-2.2.0", "argv", "error",
+            f"{unit.label}: command-line --key value flags need Kvrocks 2.2.0 or later; {format_version(source)}"
+            " prints its usage and exits without starting. The flags are checked from 2.2.0 on.",
+            unit.occurrences[0].line if unit.occurrences else None, since=FLAGS_SINCE))
+        source = floor
+    plan = plan_text(synthetic, to=target, from_=source, path=path, matrix=m, settings=settings)
+    plan.from_detected = detected
+    if detected and "reason" in detected:
+        detected["reason"] = _carrier_lines(detected["reason"], unit)
+    grammar = m.release(target).grammar
+    new = [t for t, _ in split_lines(plan.new_text)]
+    d = _delta(old, new)
+
+    def occ_index(f: Finding) -> Optional[int]:
+        if f.line is None:
+            return None
+        idx = f.line - 1
+        if _stage(f) in ("window", "target"):
+            return d.new_to_old.get(idx)
+        return idx if idx < len(old) else None
+
+    findings: list[Finding] = []
+    by_occ: dict[int, list[Finding]] = {}
+    appended: list[Finding] = []
+    for f in plan.findings:
+        if unit.flags and f.line is None:
+            continue  # flags override a conf file not in view: what they leave unset is that file's business
+        idx = occ_index(f)
+        if f.edit is not None and f.applied:
+            if f.edit.lineno == 0:
+                appended.append(f)
+            elif idx is not None:
+                by_occ.setdefault(idx, []).append(f)
+        f.line = unit.occurrences[idx].line if idx is not None else None
+        f.message = _carrier_lines(f.message, unit)
+        if len(unit.label) and f.line is None:
+            f.message = f"{unit.label}: {f.message}"
+        findings.append(f)
+
+    splices: list[Splice] = []
+    for idx in sorted(set(d.changes) | set(d.unmapped)):
+        occ = unit.occurrences[idx]
+        res: Result = d.unmapped[idx] if idx in d.unmapped else _realise(occ, old[idx], d.changes[idx], grammar,
+                                                                             unit.appender)
+        if isinstance(res, str):
+            for f in by_occ.get(idx, []):
+                refuse(f, res)
+        else:
+            splices += res
+    if d.appends:
+        res = _appends(unit, d.appends, grammar)
+        if isinstance(res, str) or unit.flags:
+            for f in appended:
+                refuse(f, res if isinstance(res, str) else "flags carry what differs from the conf file;"
+                       " set the default there")
+        else:
+            splices += res
+    return UnitOutcome(plan, early + findings + unit.findings, splices + unit.splices)
+
+
+def _appends(unit: Unit, lines: list[str], grammar: str) -> Result:
+    if unit.appender is None:
+        return "this carrier cannot add options"
+    out: list[Splice] = []
+    note = ""
+    for t in lines:
+        if t.strip().startswith(MARKER):
+            note = t.strip()[len(MARKER):].strip()
+            continue
+        ln = _directive(t, grammar)
+        if ln is None:
+            continue
+        r = unit.appender(ln.key, ln.value, note)
+        if isinstance(r, str):
+            return r
+        out += r
+        note = ""
+    return out
+
+
+# --- the whole file ----------------------------------------------------------------------
+
+def apply_splices(text: str, splices: list[Splice]) -> tuple[str, list[Splice]]:
+    """Apply non-overlapping splices back to front; returns the text and the splices dropped."""
+    ordered = sorted(set(splices), key=lambda s: (s.start, s.end))
+    kept: list[Splice] = []
+    dropped: list[Splice] = []
+    for s in ordered:
+        if kept and s.start < kept[-1].end:
+            dropped.append(s)
+        else:
+            kept.append(s)
+    for s in reversed(kept):
+        text = text[: s.start] + s.new + text[s.end:]
+    return text, dropped
+
+
+def line_edits(old: str, new: str, rule: str) -> list[Edit]:
+    """The carrier change as line edits (what ``Plan.edits`` promises consumers)."""
+    a = [t for t, _ in split_lines(old)]
+    b = [t for t, _ in split_lines(new)]
+    edits: list[Edit] = []
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            continue
+        if op == "insert":
+            anchor = max(i1, 1)
+            keep = [a[anchor - 1]] if i1 > 0 else []
+            edits.append(Edit(anchor if a else 0, keep + b[j1:j2] if i1 > 0 else b[j1:j2] + a[:1], rule))
+            continue
+        for k in range(i1, i2):
+            edits.append(Edit(k + 1, b[j1:j2] if k == i1 else [], rule))
+    return edits
+
+
+def assemble(text: str, kind: str, units: list[Unit], *, to: Union[str, Release],
+             from_: Union[str, Release, None], path: Optional[str], matrix: Matrix, settings: Settings,
+             findings: Optional[list[Finding]] = None, secrets: Optional[list[str]] = None,
+             planned: Optional[list[UnitOutcome]] = None,
+             validate: Optional[Callable[[str], Optional[str]]] = None) -> Plan:
+    """Plan every unit and splice the results into one Plan for the whole carrier file.
+
+    ``planned`` are outcomes a carrier computed itself (a ConfigMap's embedded conf)."""
+    m = matrix
+    outs = [o for o in (plan_unit(u, to=to, from_=from_, path=path, matrix=m, settings=settings) for u in units)
+            if o is not None] + list(planned or [])
+    all_findings = list(findings or [])
+    all_secrets = set(secrets or [])
+    splices: list[Splice] = []
+    for u in units:
+        all_secrets.update(u.secrets)
+        if not u.occurrences and not u.plan_empty:
+            all_findings += u.findings  # nothing to plan, but what the carrier saw still counts
+    for o in outs:
+        all_findings += o.findings
+        all_secrets.update(o.plan.secrets)
+        splices += o.splices
+    seen = {(f.option, f.line) for f in all_findings if not f.rule.startswith("carrier/")}
+    # the conf planner's own finding on the same option and line says it better
+    all_findings = [f for f in all_findings if f.rule != "carrier/rendered-value" or (f.option, f.line) not in seen]
+    new_text, dropped = apply_splices(text, splices)
+    if dropped:
+        new_text, splices = text, []
+        for f in all_findings:
+            if f.applied:
+                refuse(f, "two fixes touch the same bytes; apply them by hand")
+    if new_text != text and validate is not None:
+        problem = validate(new_text)
+        if problem:
+            new_text = text
+            for f in all_findings:
+                if f.applied:
+                    refuse(f, f"the rewritten file would not parse ({problem})")
+    target = m.resolve(to)
+    if outs:
+        base = min(outs, key=lambda o: m.resolve(o.plan.from_version)).plan
+        from_v, hops, detected = base.from_version, base.hops, base.from_detected
+    else:
+        src = target if from_ is None or str(from_).lower() == "auto" else m.resolve(from_)
+        from_v, hops, detected = format_version(src), [h.name for h in m.hops(src, target)], None
+    order = {"error": 0, "warning": 1, "info": 2}
+    all_findings.sort(key=lambda f: (order[f.severity], f.line or 10**9, f.id))
+    return Plan(
+        path=path, from_version=from_v, to_version=format_version(target), hops=hops, findings=all_findings,
+        old_text=text, new_text=new_text, data_version=m.data_version, from_detected=detected, kind=kind,
+        edits=line_edits(text, new_text, kind),
+        secrets=sorted((s for s in all_secrets if s), key=len, reverse=True),
+    )
