@@ -8,12 +8,13 @@ never raises for a bad file: errors are data, so one bad file cannot stop a flee
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from .confmodel import ConfigSyntaxError
 from .errors import KvUpgradeError
 from .exitcodes import Exit
-from .fileio import atomic_replace, check_content, locked, read_source, write_backup
+from .fileio import Source, atomic_replace, check_content, locked, read_source, write_backup
+from .carriers import plan_any, resolve_kind  # kind=None detects conf or a carrier (docs/CARRIERS.md)
 from .findings import Plan
 from .matrix import Matrix, MatrixError, load_matrix
 from .planner import PlanError, Settings, plan_text
@@ -63,12 +64,21 @@ def _plan_errors(path: str, fn) -> Outcome:  # type: ignore[no-untyped-def]
         return Outcome(path, error=f"{path}: {exc}")
 
 
+def _plan_kind(text: str, kind: Optional[str], *, path: str, **kw: Any) -> Plan:
+    """A kvrocks.conf goes to the conf planner as before; any other carrier to upgrader.carriers."""
+    k = resolve_kind(kind, path, text)
+    if k == "conf":
+        return plan_text(text, path=path, **kw)
+    return plan_any(text, kind=k, path=path, **kw)
+
+
 def plan_file(path: str, *, to: Union[str, Release], from_: Union[str, Release, None] = None,
               matrix: Optional[Matrix] = None, settings: Optional[Settings] = None,
               kind: Optional[str] = None) -> Outcome:
     def run() -> Outcome:
         src = read_source(path)
-        return Outcome(path, plan=plan_text(src.text, to=to, from_=from_, path=path, matrix=matrix, settings=settings))
+        return Outcome(path, plan=_plan_kind(src.text, kind, to=to, from_=from_, path=path, matrix=matrix,
+                                             settings=settings))
 
     return _plan_errors(path, run)
 
@@ -76,19 +86,26 @@ def plan_file(path: str, *, to: Union[str, Release], from_: Union[str, Release, 
 def apply_file(path: str, *, to: Union[str, Release], from_: Union[str, Release, None] = None,
                backup: bool = True, backup_dir: Optional[str] = None, matrix: Optional[Matrix] = None,
                settings: Optional[Settings] = None, lock_timeout: float = 30.0,
-               kind: Optional[str] = None) -> Outcome:
-    """Plan and write. Idempotent: a second call finds nothing to change and writes nothing."""
+               kind: Optional[str] = None,
+               before_replace: Optional[Callable[[Source, str, Optional[str]], None]] = None) -> Outcome:
+    """Plan and write. Idempotent: a second call finds nothing to change and writes nothing.
+
+    ``before_replace(source, new_text, backup_path)`` runs under the lock after the backup and
+    before the file is replaced (the fleet's rollback manifest); if it raises, nothing is written.
+    """
 
     def run() -> Outcome:
         first = read_source(path)
         with locked(first.real, lock_timeout):
             src = read_source(path)  # re-read under the lock: another run may have just finished
-            plan = plan_text(src.text, to=to, from_=from_, path=path, matrix=matrix, settings=settings)
+            plan = _plan_kind(src.text, kind, to=to, from_=from_, path=path, matrix=matrix, settings=settings)
             out = Outcome(path, plan=plan)
             if not plan.changed:
                 return out
             if backup:
                 out.backup = write_backup(src, backup_dir)
+            if before_replace is not None:
+                before_replace(src, plan.new_text, out.backup)
             atomic_replace(src, plan.new_text)
             out.written = True
             return out

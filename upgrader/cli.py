@@ -24,6 +24,9 @@ app = typer.Typer(
 class Format(str, Enum):
     text = "text"
     json = "json"
+    jsonl = "jsonl"
+    markdown = "markdown"
+    html = "html"
 
 
 def _version_cb(value: bool) -> None:
@@ -43,14 +46,27 @@ def main_cb(
 FROM = typer.Option("auto", "--from", help="Release the files run now (2.12.1, v2.12.1, 'kvrocks version …'); "
                                            "'auto' infers it from the file.")
 TO = typer.Option(..., "--to", help="Release to upgrade to.")
-PATHS = typer.Argument(..., help="Config files.")
+PATHS = typer.Argument(None, help="Config files and directories (walked recursively), or none with --files-from.",
+                       show_default=False)
 FMT = typer.Option(Format.text, "--format", "-f", help="Output format.")
 UNSAFE = typer.Option(False, "--unsafe-fixes", help="Also apply fixes that need review.")
 PIN = typer.Option(False, "--pin-defaults", help="Write the old default for options whose default changes.")
 MATRIX = typer.Option(None, "--matrix", help="Use this version matrix instead of the shipped one.")
 OVERLAY = typer.Option(None, "--overlay", help="A site's own matrix additions (repeatable).")
 KIND = typer.Option(None, "--kind", help="Carrier kind (default: detected from name and content).")
-NO_DIFF = typer.Option(False, "--no-diff", help="Leave the diff out of the text output.")
+NO_DIFF = typer.Option(False, "--no-diff", help="Leave the diff out of the output (text, and the 'diff' field of"
+                                                 " json/jsonl; faster on large fleets).")
+INCLUDE = typer.Option(None, "--include", help="Glob of files a directory walk takes (repeatable; default *.conf and"
+                                               " the detected carriers). No '/': matches the name; with '/': the path"
+                                               " relative to the directory.")
+EXCLUDE = typer.Option(None, "--exclude", help="Glob of files or directories a walk skips (repeatable; hidden files and"
+                                               " kvupgrade's backups are always skipped).")
+FILES_FROM = typer.Option(None, "--files-from", help="Read more paths from this file, one per line ('-': stdin).")
+INVENTORY = typer.Option(None, "--inventory", help="YAML or CSV mapping paths or globs to source versions; files it"
+                                                   " does not list use --from.")
+JOBS = typer.Option(None, "--jobs", "-j", help="Worker processes (default: the CPUs this process may use).",
+                    show_default=False)
+NO_PROGRESS = typer.Option(False, "--no-progress", help="No progress line (it is shown only when stderr is a terminal).")
 
 
 def _matrix(matrix: Optional[Path], overlay: Optional[List[Path]]):  # type: ignore[no-untyped-def]
@@ -102,53 +118,163 @@ def _settings(unsafe: bool, pin: bool):  # type: ignore[no-untyped-def]
     return Settings(unsafe_fixes=unsafe, pin_defaults=pin)
 
 
-@app.command()
-def plan(
-    paths: List[str] = PATHS, to: str = TO, from_: str = FROM, fmt: Format = FMT,
-    unsafe_fixes: bool = UNSAFE, pin_defaults: bool = PIN, no_diff: bool = NO_DIFF,
-    kind: Optional[str] = KIND, matrix: Optional[Path] = MATRIX, overlay: Optional[List[Path]] = OVERLAY,
-) -> None:
-    """Show findings and the diff of the rewrite. Never writes."""
-    from .api import plan_file
+def _fleet(command: str, paths: Optional[List[str]], *, to: str, from_: str, fmt: Format, no_diff: bool,
+           kind: Optional[str], matrix: Optional[Path], overlay: Optional[List[Path]], include: Optional[List[str]],
+           exclude: Optional[List[str]], files_from: Optional[str], inventory: Optional[Path], jobs: Optional[int],
+           no_progress: bool, settings=None, backup: bool = True, backup_dir: Optional[str] = None,  # type: ignore[no-untyped-def]
+           manifest: Optional[str] = None) -> None:
+    """Shared body of plan/apply/check: any mix of files and directories, in parallel, streamed."""
+    from . import fleet
+    from .errors import KvUpgradeError
 
+    if not paths and files_from is None:
+        raise typer.BadParameter("give config files or directories, or --files-from", param_hint="PATHS")
+    if jobs is not None and jobs < 1:
+        raise typer.BadParameter("must be at least 1", param_hint="--jobs")
     m = _matrix(matrix, overlay)
     _check_versions(m, to, from_)
-    s = _settings(unsafe_fixes, pin_defaults)
-    outcomes = [plan_file(p, to=to, from_=from_, matrix=m, settings=s, kind=kind) for p in paths]
-    _emit(outcomes, "plan", fmt, m, no_diff)
+    job = fleet.FleetJob(command=command, to=to, from_=from_, settings=settings, kind=kind, matrix=m,
+                         matrix_path=str(matrix) if matrix else None, overlays=tuple(str(o) for o in overlay or ()),
+                         # check never shows a diff in text, but its JSON keeps the field as before
+                         with_diff=not no_diff if command != "check" else fmt is not Format.text,
+                         backup=backup, backup_dir=backup_dir)
+    try:
+        if inventory is not None:
+            job.inventory = fleet.Inventory.load(str(inventory))
+            job.inventory.validate(m.resolve)
+        if manifest is None and backup_dir is not None:
+            from .manifest import manifest_path
+
+            manifest = manifest_path(backup_dir)
+        if manifest is not None and command == "apply":
+            from .manifest import Journal, new_run_id
+
+            job.run_id = new_run_id()
+            job.manifest = os.path.abspath(manifest)
+            job.backup_dir = os.path.abspath(backup_dir) if backup_dir else None
+            journal = Journal(job.manifest, job.run_id)
+            journal.start(command, __version__, to, {"from": from_})
+            journal.close()
+        explicit = list(paths or [])
+        total = len(explicit) if files_from is None and not any(os.path.isdir(p) for p in explicit) else None
+        inputs = fleet.iter_inputs(explicit, files_from=files_from, include=tuple(include or ()),
+                                   exclude=tuple(exclude or ()), kind=kind,
+                                   prune=[backup_dir] if backup_dir else [])
+    except KvUpgradeError as exc:
+        _fail(exc.render())
+    meta = {"tool_version": __version__, "data_version": m.data_version}
+    res = fleet.run(job, inputs, fmt=fmt.value, jobs=jobs or fleet.default_jobs(), meta=meta,
+                    show_diff=not no_diff, progress=not no_progress, total=total)
+    raise typer.Exit(res.exit)
+
+
+@app.command()
+def plan(
+    paths: Optional[List[str]] = PATHS, to: str = TO, from_: str = FROM, fmt: Format = FMT,
+    unsafe_fixes: bool = UNSAFE, pin_defaults: bool = PIN, no_diff: bool = NO_DIFF,
+    kind: Optional[str] = KIND, matrix: Optional[Path] = MATRIX, overlay: Optional[List[Path]] = OVERLAY,
+    include: Optional[List[str]] = INCLUDE, exclude: Optional[List[str]] = EXCLUDE,
+    files_from: Optional[str] = FILES_FROM, inventory: Optional[Path] = INVENTORY,
+    jobs: Optional[int] = JOBS, no_progress: bool = NO_PROGRESS,
+) -> None:
+    """Show findings and the diff of the rewrite. Never writes."""
+    _fleet("plan", paths, to=to, from_=from_, fmt=fmt, no_diff=no_diff, kind=kind, matrix=matrix, overlay=overlay,
+           include=include, exclude=exclude, files_from=files_from, inventory=inventory, jobs=jobs,
+           no_progress=no_progress, settings=_settings(unsafe_fixes, pin_defaults))
 
 
 @app.command()
 def apply(
-    paths: List[str] = PATHS, to: str = TO, from_: str = FROM, fmt: Format = FMT,
+    paths: Optional[List[str]] = PATHS, to: str = TO, from_: str = FROM, fmt: Format = FMT,
     unsafe_fixes: bool = UNSAFE, pin_defaults: bool = PIN, no_diff: bool = NO_DIFF,
     no_backup: bool = typer.Option(False, "--no-backup", help="Do not keep a backup copy beside the file."),
-    backup_dir: Optional[str] = typer.Option(None, "--backup-dir", help="Put backups here instead."),
+    backup_dir: Optional[str] = typer.Option(
+        None, "--backup-dir", help="Put backups here (under <run id>/<the file's directory>) and record them in"
+                                   " DIR/manifest.jsonl for `kvupgrade rollback`."),
+    manifest: Optional[str] = typer.Option(
+        None, "--manifest", help="Record the run for `kvupgrade rollback` in this file (default with --backup-dir:"
+                                 " DIR/manifest.jsonl)."),
     kind: Optional[str] = KIND, matrix: Optional[Path] = MATRIX, overlay: Optional[List[Path]] = OVERLAY,
+    include: Optional[List[str]] = INCLUDE, exclude: Optional[List[str]] = EXCLUDE,
+    files_from: Optional[str] = FILES_FROM, inventory: Optional[Path] = INVENTORY,
+    jobs: Optional[int] = JOBS, no_progress: bool = NO_PROGRESS,
 ) -> None:
     """Rewrite the files: atomic, with a backup, idempotent."""
-    from .api import apply_file
-
-    m = _matrix(matrix, overlay)
-    _check_versions(m, to, from_)
-    s = _settings(unsafe_fixes, pin_defaults)
-    outcomes = [apply_file(p, to=to, from_=from_, backup=not no_backup, backup_dir=backup_dir, matrix=m,
-                           settings=s, kind=kind) for p in paths]
-    _emit(outcomes, "apply", fmt, m, no_diff)
+    if no_backup and (backup_dir or manifest):
+        raise typer.BadParameter("--no-backup cannot be combined with --backup-dir or --manifest (rollback"
+                                 " needs the backups)", param_hint="--no-backup")
+    _fleet("apply", paths, to=to, from_=from_, fmt=fmt, no_diff=no_diff, kind=kind, matrix=matrix, overlay=overlay,
+           include=include, exclude=exclude, files_from=files_from, inventory=inventory, jobs=jobs,
+           no_progress=no_progress, settings=_settings(unsafe_fixes, pin_defaults), backup=not no_backup,
+           backup_dir=backup_dir, manifest=manifest)
 
 
 @app.command()
 def check(
-    paths: List[str] = PATHS, to: str = TO, fmt: Format = FMT, kind: Optional[str] = KIND,
+    paths: Optional[List[str]] = PATHS, to: str = TO, fmt: Format = FMT, kind: Optional[str] = KIND,
     matrix: Optional[Path] = MATRIX, overlay: Optional[List[Path]] = OVERLAY,
+    include: Optional[List[str]] = INCLUDE, exclude: Optional[List[str]] = EXCLUDE,
+    files_from: Optional[str] = FILES_FROM, jobs: Optional[int] = JOBS, no_progress: bool = NO_PROGRESS,
 ) -> None:
     """Will the target accept these files? Checks every key and value, no source version needed."""
-    from .api import plan_file
+    _fleet("check", paths, to=to, from_="auto", fmt=fmt, no_diff=True, kind=kind, matrix=matrix, overlay=overlay,
+           include=include, exclude=exclude, files_from=files_from, inventory=None, jobs=jobs,
+           no_progress=no_progress)
 
-    m = _matrix(matrix, overlay)
-    _check_versions(m, to, "auto")
-    outcomes = [plan_file(p, to=to, from_=to, matrix=m, kind=kind) for p in paths]
-    _emit(outcomes, "check", fmt, m, no_diff=True)
+
+@app.command()
+def rollback(
+    manifest: str = typer.Argument(..., help="The manifest of an apply run (DIR/manifest.jsonl), or its backup DIR."),
+    force: bool = typer.Option(False, "--force", help="Restore files changed since the run too (their edits are lost)."),
+    run_id: Optional[str] = typer.Option(None, "--run", help="Undo only this run of the manifest (default: all, newest"
+                                                             " first)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Report what would be restored; write nothing."),
+    fmt: Format = FMT,
+) -> None:
+    """Restore every file an apply run touched from its backups. Refuses, per file, a file changed
+    since the run (neither its content before nor after it) unless --force. Exit 0 when every file
+    is back (or was never changed), 1 otherwise."""
+    import json
+
+    from .errors import KvUpgradeError
+    from .manifest import read_manifest
+    from .manifest import rollback as do_rollback
+
+    if fmt.value not in ("text", "json", "jsonl"):
+        raise typer.BadParameter("rollback reports in text, json or jsonl", param_hint="--format")
+    try:
+        man = read_manifest(manifest)
+    except KvUpgradeError as exc:
+        _fail(exc.render())
+    if run_id is not None and not any(r.get("run_id") == run_id for r in man.runs):
+        _fail(f"{man.path}: no run {run_id!r} (runs: {', '.join(r.get('run_id', '?') for r in man.runs) or 'none'})")
+    for p in man.problems:
+        typer.echo(f"kvupgrade: warning: {p}", err=True)
+    counts = {"restored": 0, "unchanged": 0, "refused": 0, "error": 0}
+    files = []
+    for r in do_rollback(man, force=force, run_id=run_id, dry_run=dry_run):
+        counts[r.status] += 1
+        if fmt is Format.jsonl:
+            sys.stdout.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
+        elif fmt is Format.json:
+            files.append(r.to_dict())
+        else:
+            sys.stdout.write(f"{r.path}: {r.status}: {r.message}\n")
+        sys.stdout.flush()
+        if not r.ok:
+            typer.echo(f"kvupgrade: error: {r.path}: {r.status}: {r.message}", err=True)
+    summary = {"files": sum(counts.values()), **counts, "dry_run": dry_run}
+    if fmt is Format.jsonl:
+        sys.stdout.write(json.dumps({"type": "summary", "command": "rollback", "manifest": man.path, **summary}) + "\n")
+    elif fmt is Format.json:
+        doc = {"schema": "kvupgrade/rollback/v1", "tool_version": __version__, "command": "rollback",
+               "manifest": man.path, "files": files, "summary": summary}
+        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    else:
+        verb = "would restore" if dry_run else "restored"
+        sys.stdout.write(f"{summary['files']} file(s): {counts['restored']} {verb}, {counts['unchanged']} already"
+                         f" original, {counts['refused']} refused, {counts['error']} failed\n")
+    raise typer.Exit(int(Exit.ERROR) if counts["refused"] or counts["error"] else int(Exit.OK))
 
 
 @app.command("matrix")

@@ -1,0 +1,275 @@
+"""The rollback manifest of fleet applies, and ``kvupgrade rollback``.
+
+The manifest is JSON Lines (``manifest.jsonl``), appended to by every apply run that
+uses the same backup directory: one ``{"type": "run", ...}`` line per run, then one
+``{"type": "file", ...}`` line per file the run is about to replace. A file line is
+written and fsynced *before* its file is replaced, so a run killed at any moment
+leaves a manifest that describes every file that may have changed: rollback then
+restores each file whose content is the recorded 'after' and skips each file still
+at its 'before' (killed between manifest line and replace). Appending (not rewriting)
+keeps this durable without a rewrite of the whole document per file, and lets a
+rerun that finishes a killed run share the manifest, so one rollback undoes both.
+
+Rollback walks the entries newest first, so a file changed by several runs goes back
+step by step to its first original. It refuses, per file, content that is neither the
+recorded 'after' nor 'before' (someone edited the file since) unless ``force``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Iterator, Optional
+
+from .confmodel import decode, encode
+from .errors import InputError, KvUpgradeError, WriteError
+from .fileio import Source, atomic_replace, locked
+
+MANIFEST_NAME = "manifest.jsonl"
+FORMAT = "kvupgrade/manifest/v1"
+
+try:  # POSIX: serialise appends from parallel workers and concurrent runs
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: O_APPEND writes of one line are enough there
+    fcntl = None  # type: ignore[assignment]
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def manifest_path(backup_dir: str) -> str:
+    return os.path.join(backup_dir, MANIFEST_NAME)
+
+
+def _fsync_dir(folder: str) -> None:
+    try:
+        fd = os.open(folder or ".", os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+
+
+class Journal:
+    """Appends manifest lines durably. One instance per process (each worker opens its own fd)."""
+
+    def __init__(self, path: str, run_id: str) -> None:
+        self.path = path
+        self.run_id = run_id
+        self._fd: Optional[int] = None
+
+    def _open(self) -> int:
+        if self._fd is None:
+            folder = os.path.dirname(self.path) or "."
+            os.makedirs(folder, exist_ok=True)
+            existed = os.path.exists(self.path)
+            self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)  # read: the torn-line check
+            if not existed:
+                _fsync_dir(folder)  # the manifest's own directory entry must survive a crash too
+        return self._fd
+
+    def append(self, record: dict[str, Any], for_path: Optional[str] = None) -> None:
+        line = (json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8", "surrogateescape")
+        try:
+            fd = self._open()
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                size = os.fstat(fd).st_size
+                # A run killed mid-line left a torn last line: end it, so this record stays parseable.
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    os.write(fd, b"\n")
+                os.write(fd, line)
+                os.fsync(fd)
+            finally:
+                if fcntl is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+        except OSError as exc:
+            raise WriteError(f"cannot write the manifest {self.path}: {exc.strerror or exc}; file left untouched",
+                             for_path) from None
+
+    def start(self, command: str, tool_version: str, to: str, extra: Optional[dict[str, Any]] = None) -> None:
+        self.append({"type": "run", "format": FORMAT, "run_id": self.run_id,
+                     "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "command": command, "to": to,
+                     "tool_version": tool_version, "host": socket.gethostname(), "pid": os.getpid(),
+                     "cwd": os.getcwd(), **(extra or {})})
+
+    def record(self, src: Source, new_text: str, backup: Optional[str]) -> None:
+        """The ``before_replace`` hook of ``api.apply_file``: durable before the file changes."""
+        if backup is None:
+            raise WriteError("a manifest needs a backup of every file; file left untouched", src.path)
+        self.append({"type": "file", "run_id": self.run_id, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                     "path": os.path.abspath(src.path), "realpath": src.real, "backup": os.path.abspath(backup),
+                     "sha256_before": src.digest, "sha256_after": sha256(encode(new_text)),
+                     "mode": f"{src.mode:04o}"}, src.path)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+@dataclass
+class Manifest:
+    path: str
+    runs: list[dict[str, Any]]
+    entries: list[dict[str, Any]]
+    problems: list[str]  # unparsable lines (a torn last line of a killed run), reported not fatal
+
+
+_ENTRY_KEYS = ("path", "realpath", "backup", "sha256_before", "sha256_after", "mode")
+
+
+def read_manifest(path: str) -> Manifest:
+    if os.path.isdir(path):
+        path = manifest_path(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        raise InputError("no such manifest", path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the manifest: {exc.strerror or exc}", path) from None
+    runs: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for n, line in enumerate(raw.split(b"\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line.decode("utf-8", "surrogateescape"))
+        except ValueError:
+            problems.append(f"{path}:{n}: not a JSON line (torn by a killed run?), skipped")
+            continue
+        if not isinstance(rec, dict):
+            problems.append(f"{path}:{n}: not a manifest record, skipped")
+        elif rec.get("type") == "run":
+            runs.append(rec)
+        elif rec.get("type") == "file" and all(isinstance(rec.get(k), str) for k in _ENTRY_KEYS):
+            entries.append(rec)
+        else:
+            problems.append(f"{path}:{n}: not a manifest record, skipped")
+    if not runs and not entries:
+        raise InputError("not a kvupgrade manifest (no run or file records)", path)
+    return Manifest(path, runs, entries, problems)
+
+
+@dataclass
+class Restore:
+    path: str
+    realpath: str
+    status: str  # restored | unchanged | refused | error
+    message: str
+    runs: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("restored", "unchanged")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "file", "path": self.path, "realpath": self.realpath, "status": self.status,
+                "message": self.message, "runs": self.runs}
+
+
+def _write_bytes_atomic(real: str, data: bytes, mode: int, current: Optional[bytes]) -> None:
+    """Put ``data`` at ``real`` atomically: via ``atomic_replace`` when the file exists (it checks
+    the content is still ``current``), else via a temp file and rename (a deleted file, --force)."""
+    if current is not None:
+        src = Source(path=real, real=real, data=current, text=decode(current), digest=sha256(current), mode=mode)
+        atomic_replace(src, decode(data))
+        return
+    folder = os.path.dirname(real) or "."
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(real) + ".", suffix=".kvupgrade")
+    except OSError as exc:
+        raise WriteError(f"cannot create a temp file in {folder}: {exc.strerror or exc}", real) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, real)
+        tmp = ""
+        _fsync_dir(folder)
+    except OSError as exc:
+        raise WriteError(f"cannot write: {exc.strerror or exc}", real) from None
+    finally:
+        if tmp:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def _restore_file(real: str, chain: list[dict[str, Any]], force: bool, dry_run: bool,
+                  lock_timeout: float) -> Restore:
+    """Undo ``chain`` (this file's entries, newest first) under the file's lock."""
+    shown = chain[0]["path"]
+    runs = [e.get("run_id", "") for e in chain]
+    restored = False
+    notes: list[str] = []
+    with locked(real, lock_timeout):
+        for e in chain:
+            try:
+                with open(real, "rb") as fh:
+                    current: Optional[bytes] = fh.read()
+            except FileNotFoundError:
+                current = None
+            except OSError as exc:
+                return Restore(shown, real, "error", f"cannot read: {exc.strerror or exc}", runs)
+            digest = sha256(current) if current is not None else None
+            if digest == e["sha256_before"]:
+                notes.append(f"run {e.get('run_id')}: already at its content before the run")
+                continue  # killed between manifest line and replace, or already rolled back
+            if digest != e["sha256_after"] and not force:
+                what = "was deleted" if current is None else "changed"
+                return Restore(shown, real, "refused",
+                               f"the file {what} since run {e.get('run_id')} wrote it (neither its content before nor"
+                               f" after that run); left as it is (--force restores the backup anyway)", runs)
+            try:
+                with open(e["backup"], "rb") as fh:
+                    old = fh.read()
+            except OSError as exc:
+                return Restore(shown, real, "error", f"cannot read the backup {e['backup']}: {exc.strerror or exc}", runs)
+            if sha256(old) != e["sha256_before"]:
+                return Restore(shown, real, "error",
+                               f"the backup {e['backup']} does not match the recorded hash; file left as it is", runs)
+            if not dry_run:
+                try:
+                    _write_bytes_atomic(real, old, int(e["mode"], 8), current)
+                except KvUpgradeError as exc:
+                    return Restore(shown, real, "error", exc.message, runs)
+            restored = True
+            forced = " (forced: the file had changed since)" if digest != e["sha256_after"] else ""
+            notes.append(f"run {e.get('run_id')}: {'would restore' if dry_run else 'restored'} {e['backup']}{forced}")
+    return Restore(shown, real, "restored" if restored else "unchanged", "; ".join(notes), runs)
+
+
+def rollback(man: Manifest, *, force: bool = False, run_id: Optional[str] = None, dry_run: bool = False,
+             lock_timeout: float = 30.0) -> Iterator[Restore]:
+    """Restore every file the manifest's runs (or run ``run_id``) touched; one result per file."""
+    entries = [e for e in man.entries if run_id is None or e.get("run_id") == run_id]
+    chains: dict[str, list[dict[str, Any]]] = {}
+    for e in reversed(entries):  # newest first, so several runs unwind in order
+        chains.setdefault(e["realpath"], []).append(e)
+    order = dict.fromkeys(e["realpath"] for e in entries)  # report in the order the runs touched files
+    for real in order:
+        chain = chains[real]
+        try:
+            yield _restore_file(real, chain, force, dry_run, lock_timeout)
+        except KvUpgradeError as exc:  # e.g. the lock is held by a running apply
+            yield Restore(chain[0]["path"], real, "error", exc.message, [e.get("run_id", "") for e in chain])

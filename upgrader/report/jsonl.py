@@ -1,0 +1,28 @@
+"""JSON Lines output: one object per file per line, then one ``"type": "summary"`` line.
+
+Each file line is the per-file record of ``jsonout.outcome_to_dict`` plus ``"type": "file"``;
+a fleet run prints it as soon as the file is done, so a consumer can follow a long run
+and nothing needs the whole fleet in memory. The summary line carries the schema and
+run metadata and the counts of ``jsonout.summary``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+SCHEMA = "kvupgrade/report-jsonl/v1"
+
+
+def render_file(f: dict[str, Any], command: str, colour: bool = False, **_: Any) -> str:
+    return json.dumps({"type": "file", **f}, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def render_tail(summary: dict[str, Any], command: str, meta: dict[str, Any]) -> str:
+    doc = {"type": "summary", "schema": SCHEMA, **meta, "command": command, **summary}
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def render(files: list[dict[str, Any]], summary: dict[str, Any], command: str, meta: dict[str, Any],
+           colour: bool = False) -> str:
+    return "".join(render_file(f, command) for f in files) + render_tail(summary, command, meta)
