@@ -16,6 +16,7 @@ prefix of the first line and ignored for parsing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Iterator, Literal, Optional
 
 Grammar = Literal["legacy", "quoted"]
@@ -55,6 +56,7 @@ class Line:
     quoted: bool = False
     comment_start: Optional[int] = None  # index of an inline '#' comment
     error: str = ""
+    nkey: str = ""  # normalize_key(key), computed once at parse time
 
     @property
     def raw(self) -> str:
@@ -62,7 +64,7 @@ class Line:
 
     @property
     def norm_key(self) -> str:
-        return normalize_key(self.key)
+        return self.nkey if self.nkey or not self.key else normalize_key(self.key)
 
     @property
     def raw_value(self) -> str:
@@ -182,39 +184,38 @@ def _parse_legacy(text: str, eol: str) -> tuple[LineKind, dict]:
     return "directive", info
 
 
+_Parsed = tuple  # (kind, key, key_span, value_span, value, quoted, comment_start, error)
+
+
+@lru_cache(maxsize=1 << 16)
+def _parsed(body: str, eol: str, grammar: Grammar) -> _Parsed:
+    """Parse one line body; cached because a fleet's files share most of their lines."""
+    kind, info = _parse_quoted(body) if grammar == "quoted" else _parse_legacy(body, eol)
+    key = info.get("key", "")
+    return (kind, key, info.get("key_span", (0, 0)), info.get("value_span", (0, 0)),
+            info.get("value", ""), info.get("quoted", False), info.get("comment_start"), info.get("error", ""),
+            normalize_key(key) if key else "")
+
+
 def parse_line(text: str, eol: str, lineno: int, grammar: Grammar) -> Line:
     body = text[1:] if (lineno == 1 and text.startswith(BOM)) else text
     offset = len(text) - len(body)
-    kind, info = _parse_quoted(body) if grammar == "quoted" else _parse_legacy(body, eol)
-    line = Line(text=text, eol=eol, lineno=lineno, kind=kind)
-    if "key" in info:
-        line.key = info["key"]
-        line.key_span = (info["key_span"][0] + offset, info["key_span"][1] + offset)
-    if "value_span" in info:
-        line.value_span = (info["value_span"][0] + offset, info["value_span"][1] + offset)
-    line.value = info.get("value", "")
-    line.quoted = info.get("quoted", False)
-    if info.get("comment_start") is not None:
-        line.comment_start = info["comment_start"] + offset
-    line.error = info.get("error", "")
-    return line
+    # Only the legacy grammar reads the terminator (a CR stays in the value).
+    kind, key, ks, vs, value, quoted, cs, error, nkey = _parsed(body, eol if grammar == "legacy" else "", grammar)
+    if offset:
+        ks = (ks[0] + offset, ks[1] + offset) if key else ks
+        vs = (vs[0] + offset, vs[1] + offset) if vs != (0, 0) else vs
+        cs = cs + offset if cs is not None else None
+    return Line(text, eol, lineno, kind, key, value, ks, vs, quoted, cs, error, nkey)
 
 
 def split_lines(text: str) -> list[tuple[str, str]]:
     """Split on '\\n' only (as std::getline does), keeping each terminator."""
-    out: list[tuple[str, str]] = []
-    start = 0
-    n = len(text)
-    while start < n:
-        nl = text.find("\n", start)
-        if nl < 0:
-            out.append((text[start:], ""))
-            break
-        if nl > start and text[nl - 1] == "\r":
-            out.append((text[start : nl - 1], "\r\n"))
-        else:
-            out.append((text[start:nl], "\n"))
-        start = nl + 1
+    parts = text.split("\n")
+    last = parts.pop()
+    out = [(p[:-1], "\r\n") if p.endswith("\r") else (p, "\n") for p in parts]
+    if last:
+        out.append((last, ""))
     return out
 
 
@@ -253,11 +254,21 @@ class Document:
         lf = sum(1 for ln in self.lines if ln.eol == "\n")
         return "\r\n" if crlf > lf else "\n"
 
+    # Transforms query these many times per plan; a parsed Document is never mutated in place
+    # (edits produce a new Document), so they are computed once.
+    @cached_property
+    def _directives(self) -> list[Line]:
+        return [ln for ln in self.lines if ln.kind == "directive"]
+
+    @cached_property
+    def _invalid(self) -> list[Line]:
+        return [ln for ln in self.lines if ln.kind == "invalid"]
+
     def directives(self) -> Iterator[Line]:
-        return (ln for ln in self.lines if ln.kind == "directive")
+        return iter(self._directives)
 
     def invalid_lines(self) -> list[Line]:
-        return [ln for ln in self.lines if ln.kind == "invalid"]
+        return list(self._invalid)
 
     def check_syntax(self, path: Optional[str] = None) -> None:
         """Raise on the first line Kvrocks would refuse to parse."""
@@ -265,15 +276,26 @@ class Document:
             if ln.kind == "invalid":
                 raise ConfigSyntaxError(ln.error, ln.lineno, path)
 
-    def effective(self) -> dict[str, Line]:
-        """Key -> the line whose value wins (the last occurrence, for single-value keys)."""
+    @cached_property
+    def _effective(self) -> dict[str, Line]:
         eff: dict[str, Line] = {}
-        for ln in self.directives():
+        for ln in self._directives:
             eff[ln.norm_key] = ln
         return eff
 
+    @cached_property
+    def _by_key(self) -> dict[str, list[Line]]:
+        out: dict[str, list[Line]] = {}
+        for ln in self._directives:
+            out.setdefault(ln.norm_key, []).append(ln)
+        return out
+
+    def effective(self) -> dict[str, Line]:
+        """Key -> the line whose value wins (the last occurrence, for single-value keys)."""
+        return dict(self._effective)
+
     def occurrences(self, norm_key: str) -> list[Line]:
-        return [ln for ln in self.directives() if ln.norm_key == norm_key]
+        return list(self._by_key.get(norm_key, ()))
 
 
 # --- writing values back -------------------------------------------------------------

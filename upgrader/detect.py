@@ -99,8 +99,14 @@ def _likely(docs: dict[str, Document], m: Matrix, fits: list[Release]) -> tuple[
     return scored[0][1], unique
 
 
-def detect_source(text: str, m: Matrix, target: Release) -> Detection:
-    docs = {g: Document.parse(text, g) for g in ("legacy", "quoted")}  # type: ignore[arg-type]
+def detect_source(text: str, m: Matrix, target: Release,
+                  docs: "dict[str, Document] | None" = None) -> Detection:
+    """``docs`` (grammar -> parsed text) may be passed in so the caller can reuse them."""
+    if docs is None:
+        docs = {}
+    for g in ("legacy", "quoted"):
+        if g not in docs:
+            docs[g] = Document.parse(text, g)  # type: ignore[arg-type]
     hint = _grammar_evidence(docs["quoted"])
     pool = [r.version for r in m.releases if r.version <= target]
     ruled_out: dict[str, str] = {}

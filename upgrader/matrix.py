@@ -199,11 +199,13 @@ class Matrix:
         return out
 
     def pattern_for(self, key: str) -> Optional[Pattern]:
+        cache = self.__dict__.setdefault("_pattern_cache", {})
+        if key in cache:
+            return cache[key]
         low = key.lower()
-        for p in self.patterns:
-            if low.startswith(p.prefix):
-                return p
-        return None
+        found = next((p for p in self.patterns if low.startswith(p.prefix)), None)
+        cache[key] = found
+        return found
 
     def is_secret(self, key: str) -> bool:
         life = self.options.get(key.lower())
@@ -214,6 +216,18 @@ class Matrix:
 
     def secret_keys(self) -> set[str]:
         return {n for n, life in self.options.items() if life.secret}
+
+    def secret_needles(self) -> tuple[str, ...]:
+        """Lower-case strings one of which any line setting a secret must contain (a cheap prefilter)."""
+        cached = self.__dict__.get("_needles")
+        if cached is None:
+            cached = tuple(sorted(self.secret_keys() | {p.prefix for p in self.patterns if p.secret}))
+            self.__dict__["_needles"] = cached
+        return cached
+
+    def may_hold_secret(self, line_text: str) -> bool:
+        low = line_text.lower()
+        return any(n in low for n in self.secret_needles())
 
     def behaviours_between(self, lo: Release, hi: Release) -> list[Behaviour]:
         return [b for b in self.behaviours if lo < b.since <= hi]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from .confmodel import Document
+from .confmodel import Document, parse_line
 from .findings import Edit, Finding, Plan
 from .impact import annotate
 from .matrix import Matrix, load_matrix
@@ -49,6 +49,21 @@ def apply_edits(doc: Document, edits: list[Edit]) -> str:
         for e in appends:
             lines.extend(t + eol for t in e.new_lines)
     return "".join(lines)
+
+
+def edited(doc: Document, edits: list[Edit], grammar: str) -> Document:
+    """The document after ``edits``, re-parsing only the lines they replaced.
+
+    Hop edits replace one line by one line, so line numbers and untouched Line objects can be
+    reused; anything else (appends, multi-line replacements, a grammar switch) re-parses all.
+    """
+    if grammar != doc.grammar or any(e.lineno == 0 or len(e.new_lines) != 1 for e in edits):
+        return Document.parse(apply_edits(doc, edits), grammar)  # type: ignore[arg-type]
+    lines = list(doc.lines)
+    for e in edits:
+        old = lines[e.lineno - 1]
+        lines[e.lineno - 1] = parse_line(e.new_lines[0], old.eol, old.lineno, grammar)  # type: ignore[arg-type]
+    return Document(lines=lines, grammar=doc.grammar)
 
 
 def _selected(t: Transform, settings: Settings) -> bool:
@@ -108,10 +123,12 @@ def plan_text(
     settings = settings or Settings()
     target = m.resolve(to)
     detected = None
+    parsed = {}
     if from_ is None or (isinstance(from_, str) and from_.strip().lower() == "auto"):
         from .detect import detect_source
 
-        det = detect_source(text, m, target)
+        parsed: dict[str, Document] = {}
+        det = detect_source(text, m, target, parsed)
         source = det.version
         detected = det.to_dict()
     else:
@@ -122,7 +139,7 @@ def plan_text(
         )
     transforms = sorted((t for t in load_transforms().values() if _selected(t, settings)), key=lambda t: t.priority)
     src_rel = m.release(source)
-    original = Document.parse(text, src_rel.grammar)  # type: ignore[arg-type]
+    original = parsed.get(src_rel.grammar) or Document.parse(text, src_rel.grammar)  # type: ignore[arg-type]
     original.check_syntax(path)
 
     findings: list[Finding] = []
@@ -143,7 +160,7 @@ def plan_text(
         findings.extend(found)
         if hop_edits:
             edits.extend(hop_edits)
-            doc = Document.parse(apply_edits(doc, hop_edits), hop.grammar)  # type: ignore[arg-type]
+            doc = edited(doc, hop_edits, hop.grammar)  # type: ignore[arg-type]
         elif doc.grammar != hop.grammar:
             doc = doc.reparse(hop.grammar)  # type: ignore[arg-type]
         prev = hop.version
@@ -159,7 +176,7 @@ def plan_text(
     findings.extend(late)
     if late_edits:
         edits.extend(late_edits)
-        doc = Document.parse(apply_edits(doc, late_edits), doc.grammar)
+        doc = edited(doc, late_edits, doc.grammar)
     by_id = {f.id: f for f in findings if f.applied}
     for f in findings:
         if f.edit is None and not f.applied:
@@ -191,9 +208,12 @@ def plan_text(
 def collect_secrets(doc: Document, m: Matrix) -> list[str]:
     """Every secret value in the file, as read by either grammar, for masking output."""
     values: set[str] = set()
+    from .redact import secret_line_indexes
+
+    hits = secret_line_indexes(m, [(ln.text, ln.eol) for ln in doc.lines])
+    candidates = [doc.lines[i] for i in sorted(hits)]
     for grammar in ("legacy", "quoted"):
-        d = doc if doc.grammar == grammar else doc.reparse(grammar)  # type: ignore[arg-type]
-        for ln in d.lines:
+        for ln in (parse_line(c.text, c.eol, c.lineno, grammar) for c in candidates):  # type: ignore[arg-type]
             if ln.key and m.is_secret(ln.key):
                 for v in (ln.value, ln.raw_value, ln.raw_value.strip("\"'")):
                     if v:

@@ -39,6 +39,12 @@ def _yaml_kind(text: str, name: str, opts: CarrierOptions) -> Optional[str]:
     return None
 
 
+def shellish(text: str, name: str) -> bool:
+    """A shell script, by name or shebang (kept here so detection does not import the shell carrier)."""
+    return name.endswith((".sh", ".bash")) or bool(re.match(r"#!\s*/\S*(sh|bash|dash|ksh|zsh)\b", text)) \
+        or bool(re.match(r"#!\s*/usr/bin/env\s+(sh|bash|dash)\b", text))
+
+
 def detect_kind(path: Optional[str], text: str, opts: Optional[CarrierOptions] = None) -> str:
     """The carrier kind of a file, or an InputError naming it when the shape is unknown."""
     opts = opts or CarrierOptions()
@@ -50,8 +56,6 @@ def detect_kind(path: Optional[str], text: str, opts: Optional[CarrierOptions] =
 
         if looks_like(head):
             return "flags-systemd"
-    from .shell import looks_like as shellish
-
     if shellish(head, name):
         return "flags-shell"
     # a kvrocks.conf key is followed by a blank, never by ':' — so "key:" at a line start means YAML

@@ -61,6 +61,4 @@ def units(ctx: Ctx) -> tuple[list[Unit], list[Finding]]:
     return out, []
 
 
-def looks_like(text: str, name: str) -> bool:
-    return name.endswith((".sh", ".bash")) or bool(re.match(r"#!\s*/\S*(sh|bash|dash|ksh|zsh)\b", text)) \
-        or bool(re.match(r"#!\s*/usr/bin/env\s+(sh|bash|dash)\b", text))
+from .detect import shellish as looks_like  # noqa: E402,F401  (kept here for callers)
