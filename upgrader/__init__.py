@@ -22,6 +22,7 @@ _EXPORTS = {
     "Settings": ("upgrader.planner", "Settings"),
     "PlanError": ("upgrader.planner", "PlanError"),
     "plan_file": ("upgrader.api", "plan_file"),
+    "plan_source_text": ("upgrader.api", "plan_source_text"),
     "apply_file": ("upgrader.api", "apply_file"),
     "Outcome": ("upgrader.api", "Outcome"),
     "load_matrix": ("upgrader.matrix", "load_matrix"),
@@ -37,7 +38,7 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .api import Outcome, apply_file, plan_file  # noqa: F401
+    from .api import Outcome, apply_file, plan_file, plan_source_text  # noqa: F401
     from .confmodel import ConfigSyntaxError, Document  # noqa: F401
     from .exitcodes import Exit  # noqa: F401
     from .findings import Finding, Plan  # noqa: F401

@@ -44,12 +44,14 @@ class Outcome:
 
 def plan_source_text(text: str, *, to: Union[str, Release], from_: Union[str, Release, None] = None,
                      path: Optional[str] = None, matrix: Optional[Matrix] = None,
-                     settings: Optional[Settings] = None) -> Plan:
-    """``plan_text`` plus the input checks a file gets (binary, empty, too large)."""
+                     settings: Optional[Settings] = None, kind: Optional[str] = None) -> Plan:
+    """Plan text of any carrier kind (``kind`` None detects it from ``path`` and content), with the
+    input checks a file gets (binary, empty, too large). For callers that read the file themselves,
+    such as the Ansible action plugin. Raises on bad input."""
     from .confmodel import encode
 
     check_content(encode(text), path or "<text>")
-    return plan_text(text, to=to, from_=from_, path=path, matrix=matrix, settings=settings)
+    return _plan_kind(text, kind, path=path or "<text>", to=to, from_=from_, matrix=matrix, settings=settings)
 
 
 def _plan_errors(path: str, fn) -> Outcome:  # type: ignore[no-untyped-def]

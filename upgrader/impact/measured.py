@@ -37,16 +37,16 @@ PATHS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
-# Transcribed from results.json (full run, 28 db_bench processes, finished 2026-11-26T10:43Z).
-# Ratios are candidate / baseline as calibrate.py defines them: block cache only vs block + row
-# cache (same total, buffered I/O), dynamic level bytes yes vs no, compression from L2 vs all
-# levels (dynamic levels on, as Kvrocks ships and 2.14.0 defaults).
+# Transcribed from results.json (full run of benchmarks/rocksdb/run_all.sh, 40 db_bench processes,
+# 2026-11-26, Debian rocksdb-tools 7.8.3). Ratios are candidate / baseline as calibrate.py defines
+# them: block cache only vs block + row cache (same total, buffered I/O), dynamic level bytes yes
+# vs no, compression from L2 vs all levels (dynamic levels on, as Kvrocks ships and 2.14.0 defaults).
 MEASURED: dict[str, dict[str, float]] = {
-    "rowcache-hot": {"ops_per_sec": 1.06, "p99": 0.96},
-    "rowcache-uniform": {"ops_per_sec": 1.15, "p99": 0.87},
-    "rowcache-memory": {"rss": 0.96},
-    "dynlevel": {"write_amp": 1.04, "sst_bytes": 0.99, "overwrite_ops_per_sec": 0.59},
-    "compress-start": {"sst_bytes": 0.99, "ops_per_sec": 1.4},
+    "rowcache-hot": {"ops_per_sec": 0.6, "p99": 1.02},
+    "rowcache-uniform": {"ops_per_sec": 0.81, "p99": 0.66},
+    "rowcache-memory": {"rss": 1.01},
+    "dynlevel": {"write_amp": 1.02, "sst_bytes": 1.0, "overwrite_ops_per_sec": 1.1},
+    "compress-start": {"sst_bytes": 1.12, "ops_per_sec": 0.86},
 }
 # Small-scale runs repeat only once or twice and vary a lot between repetitions, so a ratio
 # within this band of 1.0 is reported as "no clear change" (direction none).
