@@ -27,7 +27,7 @@ transform = Transform(
 )
 
 
-def _last_default_event(events: list[Event]) -> Optional[Event]:
+def _last_default_event(events: "tuple[Event, ...]") -> Optional[Event]:
     hits = [e for e in events if "default" in e.changes and not e.first]
     return hits[-1] if hits else None
 

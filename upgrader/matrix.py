@@ -130,9 +130,13 @@ class OptionLife:
         self._cache[v] = state
         return state
 
-    def events_between(self, lo: Release, hi: Release) -> list[Event]:
-        """Events that an upgrade from ``lo`` to ``hi`` crosses: lo < since <= hi."""
-        return [ev for ev in self.events if lo < ev.since <= hi]
+    def events_between(self, lo: Release, hi: Release) -> tuple[Event, ...]:
+        """Events that an upgrade from ``lo`` to ``hi`` crosses: lo < since <= hi (cached, immutable)."""
+        cache = self.__dict__.setdefault("_between", {})
+        hit = cache.get((lo, hi))
+        if hit is None:
+            hit = cache[(lo, hi)] = tuple(ev for ev in self.events if lo < ev.since <= hi)
+        return hit
 
 
 @dataclass(frozen=True)
@@ -176,10 +180,13 @@ class Matrix:
         return resolve(text, self.known)
 
     def release(self, v: Release) -> ReleaseInfo:
-        for r in self.releases:
-            if r.version == v:
-                return r
-        raise VersionError(f"unknown Kvrocks release {format_version(v)}")
+        by_version = self.__dict__.get("_by_version")
+        if by_version is None:
+            by_version = self.__dict__["_by_version"] = {r.version: r for r in self.releases}
+        try:
+            return by_version[v]
+        except KeyError:
+            raise VersionError(f"unknown Kvrocks release {format_version(v)}") from None
 
     def hops(self, lo: Release, hi: Release) -> list[ReleaseInfo]:
         """The releases an upgrade walks through, in order: lo < r <= hi."""
@@ -191,12 +198,10 @@ class Matrix:
         return life.state_at(v) if life else None
 
     def options_at(self, v: Release) -> dict[str, OptionState]:
-        out = {}
-        for name, life in self.options.items():
-            st = life.state_at(v)
-            if st is not None:
-                out[name] = st
-        return out
+        cache = self.__dict__.setdefault("_options_at", {})
+        if v not in cache:
+            cache[v] = {n: st for n, life in self.options.items() if (st := life.state_at(v)) is not None}
+        return dict(cache[v])
 
     def pattern_for(self, key: str) -> Optional[Pattern]:
         cache = self.__dict__.setdefault("_pattern_cache", {})

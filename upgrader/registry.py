@@ -50,9 +50,9 @@ class Context:
     def effective(self) -> dict[str, Line]:
         return self.doc.effective()
 
-    def events(self, option: str) -> list[Event]:
+    def events(self, option: str) -> tuple[Event, ...]:
         life = self.matrix.options.get(option)
-        return life.events_between(self.lo, self.hi) if life else []
+        return life.events_between(self.lo, self.hi) if life else ()
 
     def state(self, option: str, v: Release) -> Optional[OptionState]:
         return self.matrix.state(option, v)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 from .matrix import OptionState
@@ -100,8 +101,10 @@ def read_value(text: str, state: OptionState, era: str) -> Reading:
     return Reading(text)
 
 
+@lru_cache(maxsize=1 << 16)
 def check_value(text: str, state: OptionState, era: str) -> Optional[str]:
-    """None when accepted, else the reason the server refuses it."""
+    """None when accepted, else the reason the server refuses it (cached: states are immutable and
+    a fleet repeats the same values across files and releases)."""
     try:
         read_value(text, state, era)
     except ValueProblem as exc:
