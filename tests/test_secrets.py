@@ -78,3 +78,25 @@ def test_library_json_is_masked() -> None:
 
     plan = plan_text(planted_conf(), from_="2.12.0", to="2.14.0")
     assert_clean(json.dumps(plan_to_dict(plan)), "plan_to_dict")
+
+
+CARRIERS = {
+    "docker-compose.yml": (
+        "services:\n  kvrocks:\n    image: apache/kvrocks:2.12.1\n    command: >\n"
+        f"      --requirepass {SECRETS['requirepass']}\n      --masterauth {SECRETS['masterauth']}\n"
+        "      --rocksdb.row_cache_size 64\n"),
+    "group_vars.yml": (
+        "kvrocks_config:\n"
+        f"  requirepass: \"{SECRETS['requirepass']}\"\n  namespace.Tenant_A: {SECRETS['namespace.Tenant_A']}\n"
+        "  rocksdb.row_cache_size: 64\n"),
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(report.FORMATS))
+def test_carrier_outputs_mask_secrets(tmp_path: Path, fmt: str) -> None:
+    for name, text in CARRIERS.items():
+        p = tmp_path / name
+        p.write_text(text)
+        assert_clean(run("plan", "--from", "2.12.1", "--to", "2.14.0", "--format", fmt, str(p)), f"{name} {fmt}")
+        assert_clean(run("apply", "--from", "2.12.1", "--to", "2.14.0", "--format", fmt, str(p)), f"{name} {fmt}")
+        assert SECRETS["requirepass"] in p.read_text()

@@ -135,48 +135,62 @@ def write_backup(src: Source, backup_dir: Optional[str] = None, name: Optional[s
     return dest
 
 
-def atomic_replace(src: Source, new_text: str) -> None:
-    """Replace ``src.real`` with ``new_text`` atomically, or raise and leave it untouched."""
-    real = src.real
+def fsync_dir(folder: str) -> None:
+    """Make a rename in ``folder`` durable (best effort: some file systems refuse)."""
+    try:
+        fd = os.open(folder or ".", os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+
+
+def write_atomic(real: str, data: bytes, mode: int, expected_digest: Optional[str], label: str) -> None:
+    """Put ``data`` at ``real`` atomically, or raise and leave it untouched.
+
+    ``expected_digest``: the sha256 the file must still have right before the rename (someone,
+    possibly Kvrocks' own CONFIG REWRITE, may have changed it since it was read); None when the
+    file may be missing (a rollback restoring a deleted file).
+    """
     folder = os.path.dirname(real) or "."
-    data = encode(new_text)
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(real) + ".", suffix=".kvupgrade")
     except OSError as exc:
         hint = " (read-only file system)" if exc.errno == errno.EROFS else ""
-        raise WriteError(f"cannot create a temp file in {folder}: {_why(exc)}{hint}; file left untouched", src.path) from None
+        raise WriteError(f"cannot create a temp file in {folder}: {_why(exc)}{hint}; file left untouched", label) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, src.mode)
+        os.chmod(tmp, mode)
         try:
             st = os.stat(real)
             os.chown(tmp, st.st_uid, st.st_gid)
         except OSError:
-            pass  # not root: the file keeps our ownership, as with any editor
-        try:
-            current = Path(real).read_bytes()
-        except OSError as exc:
-            raise WriteError(f"cannot re-read before replacing: {_why(exc)}", src.path) from None
-        if hashlib.sha256(current).hexdigest() != src.digest:
-            raise ConcurrentChangeError("the file changed since it was read; nothing written (run again)", src.path)
+            pass  # not root, or no file yet: the file keeps our ownership, as with any editor
+        if expected_digest is not None:
+            try:
+                current = Path(real).read_bytes()
+            except OSError as exc:
+                raise WriteError(f"cannot re-read before replacing: {_why(exc)}", label) from None
+            if hashlib.sha256(current).hexdigest() != expected_digest:
+                raise ConcurrentChangeError("the file changed since it was read; nothing written (run again)", label)
         os.replace(tmp, real)
         tmp = ""
-        try:
-            dfd = os.open(folder, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
-        except OSError:
-            pass
+        fsync_dir(folder)
     except OSError as exc:
-        raise WriteError(f"cannot write: {_why(exc)}; file left untouched", src.path) from None
+        raise WriteError(f"cannot write: {_why(exc)}; file left untouched", label) from None
     finally:
         if tmp:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def atomic_replace(src: Source, new_text: str) -> None:
+    """Replace ``src.real`` with ``new_text`` atomically, or raise and leave it untouched."""
+    write_atomic(src.real, encode(new_text), src.mode, src.digest, src.path)

@@ -21,15 +21,14 @@ import hashlib
 import json
 import os
 import socket
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
-from .confmodel import decode, encode
+from .confmodel import encode
 from .errors import InputError, KvUpgradeError, WriteError
-from .fileio import Source, atomic_replace, locked
+from .fileio import Source, fsync_dir, locked, write_atomic
 
 MANIFEST_NAME = "manifest.jsonl"
 FORMAT = "kvupgrade/manifest/v1"
@@ -52,15 +51,7 @@ def manifest_path(backup_dir: str) -> str:
     return os.path.join(backup_dir, MANIFEST_NAME)
 
 
-def _fsync_dir(folder: str) -> None:
-    try:
-        fd = os.open(folder or ".", os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
+
 
 
 class Journal:
@@ -78,7 +69,7 @@ class Journal:
             existed = os.path.exists(self.path)
             self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)  # read: the torn-line check
             if not existed:
-                _fsync_dir(folder)  # the manifest's own directory entry must survive a crash too
+                fsync_dir(folder)  # the manifest's own directory entry must survive a crash too
         return self._fd
 
     def append(self, record: dict[str, Any], for_path: Optional[str] = None) -> None:
@@ -185,34 +176,8 @@ class Restore:
 
 
 def _write_bytes_atomic(real: str, data: bytes, mode: int, current: Optional[bytes]) -> None:
-    """Put ``data`` at ``real`` atomically: via ``atomic_replace`` when the file exists (it checks
-    the content is still ``current``), else via a temp file and rename (a deleted file, --force)."""
-    if current is not None:
-        src = Source(path=real, real=real, data=current, text=decode(current), digest=sha256(current), mode=mode)
-        atomic_replace(src, decode(data))
-        return
-    folder = os.path.dirname(real) or "."
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(real) + ".", suffix=".kvupgrade")
-    except OSError as exc:
-        raise WriteError(f"cannot create a temp file in {folder}: {exc.strerror or exc}", real) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, real)
-        tmp = ""
-        _fsync_dir(folder)
-    except OSError as exc:
-        raise WriteError(f"cannot write: {exc.strerror or exc}", real) from None
-    finally:
-        if tmp:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    """Put ``data`` at ``real`` atomically; when the file exists it must still hold ``current``."""
+    write_atomic(real, data, mode, sha256(current) if current is not None else None, real)
 
 
 def _restore_file(real: str, chain: list[dict[str, Any]], force: bool, dry_run: bool,

@@ -7,7 +7,6 @@ pairs after it are read but not edited, and a pair holding one is not removed.
 
 from __future__ import annotations
 
-import re
 
 from ..findings import Finding
 from .argv import flags_unit

@@ -12,6 +12,7 @@ from html import escape
 from typing import Any, Iterable
 
 from ..impact import view as iv
+from .common import fix_label
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 # Memory items in stacking order, with their bar colours (legend and bars use the same ids).
@@ -93,14 +94,6 @@ def _diff(text: str) -> str:
     return '<pre class="diff">' + "\n".join(out) + "</pre>"
 
 
-def _fix(x: dict[str, Any], command: str) -> str:
-    if x["action"] == "none":
-        return ""
-    if x["applied"]:
-        return "fixed" if command == "apply" else "will apply"
-    return f"{x['action']}: not applied"
-
-
 def file_section(f: dict[str, Any], command: str) -> str:
     if f["status"] == "error":
         return f'<section class="file"><h2>{e(f["path"])}</h2><p class="error">{e(f["error"])}</p></section>'
@@ -114,7 +107,7 @@ def file_section(f: dict[str, Any], command: str) -> str:
         for x in f["findings"]:
             imp = x.get("impact") or {}
             rows.append((f'<span class="{e(x["severity"])}">{e(x["severity"])}</span>', e(x["line"] or "not set"),
-                         f"<code>{e(x['option'])}</code>", e(_fix(x, command)), e(x["message"]),
+                         f"<code>{e(x['option'])}</code>", e(fix_label(x, command)), e(x["message"]),
                          e(" ".join(p for p in (imp.get("resource"), imp.get("direction"), iv.magnitude(imp))
                                     if p and p != "none"))))
         out.append(table(("severity", "line", "option", "fix", "message", "impact"), rows, "findings"))

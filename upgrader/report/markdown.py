@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ..impact import view as iv
+from .common import fix_label
 
 
 def cell(text: Any) -> str:
@@ -49,14 +50,6 @@ def summary_table(files: list[dict[str, Any]]) -> list[str]:
     return md_table(("file", "upgrade", "status", "errors", "warnings", "info", "memory budget"), rows)
 
 
-def _fix(x: dict[str, Any], command: str) -> str:
-    if x["action"] == "none":
-        return ""
-    if x["applied"]:
-        return "fixed" if command == "apply" else "will apply"
-    return f"{x['action']}: not applied"
-
-
 def file_section(f: dict[str, Any], command: str) -> list[str]:
     if f["status"] == "error":
         return [f"### {code(f['path'])}", "", f"**error:** {cell(f['error'])}", ""]
@@ -66,7 +59,7 @@ def file_section(f: dict[str, Any], command: str) -> list[str]:
     if f["findings"]:
         out += ["#### Findings", ""]
         out += md_table(("severity", "line", "option", "fix", "message"),
-                        ((x["severity"], x["line"] or "not set", code(x["option"]), _fix(x, command), x["message"])
+                        ((x["severity"], x["line"] or "not set", code(x["option"]), fix_label(x, command), x["message"])
                          for x in f["findings"]))
         out.append("")
     else:

@@ -6,6 +6,7 @@ import textwrap
 from typing import Any
 
 from ..impact import view as iv
+from .common import fix_label
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "+": "\033[32m", "-": "\033[31m",
             "@": "\033[35m"}
@@ -34,12 +35,8 @@ def render_file(f: dict[str, Any], command: str, colour: bool = False, show_diff
         out.append("  no findings")
     for x in f["findings"]:
         where = f"line {x['line']}" if x["line"] else "not set"
-        state = ""
-        if x["action"] != "none":
-            if x["applied"]:
-                state = " [fixed]" if command == "apply" else " [fix: will apply]"
-            else:
-                state = f" [{x['action']}: not applied]"
+        label = fix_label(x, command)
+        state = f" [{'fix: ' if label == 'will apply' else ''}{label}]" if label else ""
         sev = _c(f"{x['severity']:<7}", x["severity"], colour)
         out.append(f"  {sev} {where:<9} {x['option']}{state}")
         for para in textwrap.wrap(x["message"], WIDTH - 12):
