@@ -142,3 +142,14 @@ def test_apply_is_idempotent_and_only_listed_lines_change(lines, a, b, unsafe, p
             assert o.lineno in listed
     if len(new) > len(old):
         assert pin
+    # After apply every active key is valid for the target, or the plan says why it is left.
+    from upgrader.matrix import load_matrix
+    from upgrader.values import check_value
+
+    m = load_matrix()
+    tgt = m.release(m.resolve(hi))
+    left = {f.line for f in plan.findings if not f.applied and f.line}
+    for ln in Document.parse(plan.new_text, tgt.grammar).directives():  # type: ignore[arg-type]
+        st = m.state(ln.norm_key, tgt.version)
+        ok = st is not None and st.status == "active" and check_value(ln.value, st, tgt.integers) is None
+        assert ok or ln.lineno in left, (ln.text, hi)
