@@ -11,7 +11,7 @@ from typing import List, Optional
 import typer
 
 from . import __version__
-from .exitcodes import Exit, worst
+from .exitcodes import Exit
 
 app = typer.Typer(
     add_completion=False,
@@ -92,24 +92,6 @@ def _check_versions(m, to: str, from_: str) -> None:  # type: ignore[no-untyped-
             m.resolve(from_)
     except VersionError as exc:
         _fail(str(exc))
-
-
-def _emit(outcomes, command: str, fmt: Format, m, no_diff: bool = False) -> None:  # type: ignore[no-untyped-def]
-    from . import report
-    from .report.jsonout import outcome_to_dict, summary
-
-    files = [outcome_to_dict(o, m) for o in outcomes]
-    meta = {"tool_version": __version__, "data_version": m.data_version}
-    colour = fmt is Format.text and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    mod = report.get(fmt.value)
-    if fmt is Format.text:
-        sys.stdout.write(mod.render(files, summary(files), command, meta, colour=colour, show_diff=not no_diff))
-    else:
-        sys.stdout.write(mod.render(files, summary(files), command, meta, colour=colour))
-    for f in files:
-        if f["status"] == "error":
-            typer.echo(f"kvupgrade: error: {f['error']}", err=True)
-    raise typer.Exit(int(worst([o.exit for o in outcomes])))
 
 
 def _settings(unsafe: bool, pin: bool):  # type: ignore[no-untyped-def]
@@ -217,7 +199,8 @@ def check(
     files_from: Optional[str] = FILES_FROM, jobs: Optional[int] = JOBS, no_progress: bool = NO_PROGRESS,
 ) -> None:
     """Will the target accept these files? Checks every key and value, no source version needed."""
-    _fleet("check", paths, to=to, from_="auto", fmt=fmt, no_diff=True, kind=kind, matrix=matrix, overlay=overlay,
+    # Planned from the target itself: no hops, so only the target's own rules apply.
+    _fleet("check", paths, to=to, from_=to, fmt=fmt, no_diff=True, kind=kind, matrix=matrix, overlay=overlay,
            include=include, exclude=exclude, files_from=files_from, inventory=None, jobs=jobs,
            no_progress=no_progress)
 
