@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from packaging.version import InvalidVersion, Version
 
 Release = tuple[int, int, int]
 
@@ -24,6 +23,7 @@ _SHAPES = [
     re.compile(r"^(?:[\w.\-/:]+/)?kvrocks:(?P<v>[\w.\-]+)$", re.I),
     re.compile(r"^(?P<v>\S+)$"),
 ]
+_PLAIN = re.compile(r"^[vV]?(\d+)\.(\d+)(?:\.(\d+))?$")
 _CHANNELS = {"unstable", "nightly", "latest", "main", "master"}
 
 
@@ -46,6 +46,11 @@ def parse_version(text: str) -> Release:
                 f"{text!r} is a development channel, not a release: its options are unknown; "
                 "give the release it was built from"
             )
+        plain = _PLAIN.match(core)
+        if plain:  # the common shape, without paying for packaging's import
+            return (int(plain.group(1)), int(plain.group(2)), int(plain.group(3) or 0))
+        from packaging.version import InvalidVersion, Version
+
         try:
             parsed = Version(core)  # PEP 440 normalisation: v-prefix, -rc1, -beta2, +local
         except InvalidVersion:

@@ -8,7 +8,7 @@ numbers, ``kind`` names the carrier. See docs/CARRIERS.md.
 
 from __future__ import annotations
 
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from ..findings import Plan
 from ..matrix import Matrix, load_matrix
@@ -16,7 +16,9 @@ from ..planner import Settings, plan_text
 from ..versions import Release
 from .context import CarrierOptions, Ctx
 from .detect import KINDS, check_kind, detect_kind
-from .engine import Unit, UnitOutcome, assemble
+
+if TYPE_CHECKING:  # the engine (and ruamel behind it) loads only when a carrier is planned
+    from .engine import Unit, UnitOutcome
 
 
 def _units(kind: str, ctx: Ctx) -> tuple[list[Unit], list, list[UnitOutcome]]:
@@ -66,6 +68,7 @@ def plan_any(text: str, *, to: Union[str, Release], from_: Union[str, Release, N
         from ..errors import InputError
 
         raise InputError(f"no kvrocks settings found for carrier kind {kind!r}", path)
+    from .engine import assemble
     from .yamltext import parses
 
     return assemble(text, kind, units, to=to, from_=from_, path=path, matrix=m, settings=settings,
