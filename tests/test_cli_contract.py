@@ -146,3 +146,17 @@ def test_matrix_lists_changes() -> None:
     doc = json.loads(kv("matrix", "--from", "2.9.0", "--to", "2.10.0", "--format", "json").stdout)
     (hop,) = doc["releases"]
     assert any(e["change"].startswith("renamed to rocksdb.max_subcompactions") for e in hop["options"])
+
+
+def test_select_and_ignore_rules(conf: Path) -> None:
+    base = json.loads(kv("plan", "--from", "2.12.1", "--to", "2.14.0", "-f", "json", str(conf)).stdout)
+    rules = {f["rule"] for f in base["files"][0]["findings"]}
+    assert "comment_out" in rules
+    r = kv("plan", "--from", "2.12.1", "--to", "2.14.0", "-f", "json", "--ignore", "comment_out", str(conf))
+    doc = json.loads(r.stdout)
+    assert "comment_out" not in {f["rule"] for f in doc["files"][0]["findings"]}
+    only = json.loads(kv("plan", "--from", "2.12.1", "--to", "2.14.0", "-f", "json", "--select", "default_change",
+                         str(conf)).stdout)
+    assert {f["rule"] for f in only["files"][0]["findings"]} == {"default_change"}
+    bad = kv("plan", "--from", "2.12.1", "--to", "2.14.0", "--select", "no_such_rule", str(conf))
+    assert bad.returncode == 2 and "unknown transform" in bad.stderr

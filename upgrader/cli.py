@@ -66,6 +66,8 @@ INVENTORY = typer.Option(None, "--inventory", help="YAML or CSV mapping paths or
                                                    " does not list use --from.")
 JOBS = typer.Option(None, "--jobs", "-j", help="Worker processes (default: the CPUs this process may use).",
                     show_default=False)
+SELECT = typer.Option(None, "--select", help="Run only these transforms (repeatable; names in docs/TRANSFORMS.md).")
+IGNORE = typer.Option(None, "--ignore", help="Skip these transforms (repeatable).")
 NO_PROGRESS = typer.Option(False, "--no-progress", help="No progress line (it is shown only when stderr is a terminal).")
 
 
@@ -94,10 +96,19 @@ def _check_versions(m, to: str, from_: str) -> None:  # type: ignore[no-untyped-
         _fail(str(exc))
 
 
-def _settings(unsafe: bool, pin: bool):  # type: ignore[no-untyped-def]
+def _settings(unsafe: bool, pin: bool, select: Optional[List[str]] = None,  # type: ignore[no-untyped-def]
+              ignore: Optional[List[str]] = None):
     from .planner import Settings
+    from .registry import load_transforms
 
-    return Settings(unsafe_fixes=unsafe, pin_defaults=pin)
+    known = load_transforms()
+    for opt, names in (("--select", select), ("--ignore", ignore)):
+        unknown = sorted(set(names or ()) - set(known))
+        if unknown:
+            raise typer.BadParameter(f"unknown transform(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}",
+                                     param_hint=opt)
+    return Settings(unsafe_fixes=unsafe, pin_defaults=pin, select=frozenset(select or ()),
+                    ignore=frozenset(ignore or ()))
 
 
 def _fleet(command: str, paths: Optional[List[str]], *, to: str, from_: str, fmt: Format, no_diff: bool,
@@ -158,11 +169,12 @@ def plan(
     include: Optional[List[str]] = INCLUDE, exclude: Optional[List[str]] = EXCLUDE,
     files_from: Optional[str] = FILES_FROM, inventory: Optional[Path] = INVENTORY,
     jobs: Optional[int] = JOBS, no_progress: bool = NO_PROGRESS,
+    select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE,
 ) -> None:
     """Show findings and the diff of the rewrite. Never writes."""
     _fleet("plan", paths, to=to, from_=from_, fmt=fmt, no_diff=no_diff, kind=kind, matrix=matrix, overlay=overlay,
            include=include, exclude=exclude, files_from=files_from, inventory=inventory, jobs=jobs,
-           no_progress=no_progress, settings=_settings(unsafe_fixes, pin_defaults))
+           no_progress=no_progress, settings=_settings(unsafe_fixes, pin_defaults, select, ignore))
 
 
 @app.command()
@@ -180,6 +192,7 @@ def apply(
     include: Optional[List[str]] = INCLUDE, exclude: Optional[List[str]] = EXCLUDE,
     files_from: Optional[str] = FILES_FROM, inventory: Optional[Path] = INVENTORY,
     jobs: Optional[int] = JOBS, no_progress: bool = NO_PROGRESS,
+    select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE,
 ) -> None:
     """Rewrite the files: atomic, with a backup, idempotent."""
     if no_backup and (backup_dir or manifest):
@@ -187,7 +200,8 @@ def apply(
                                  " needs the backups)", param_hint="--no-backup")
     _fleet("apply", paths, to=to, from_=from_, fmt=fmt, no_diff=no_diff, kind=kind, matrix=matrix, overlay=overlay,
            include=include, exclude=exclude, files_from=files_from, inventory=inventory, jobs=jobs,
-           no_progress=no_progress, settings=_settings(unsafe_fixes, pin_defaults), backup=not no_backup,
+           no_progress=no_progress, settings=_settings(unsafe_fixes, pin_defaults, select, ignore),
+           backup=not no_backup,
            backup_dir=backup_dir, manifest=manifest)
 
 
