@@ -27,6 +27,7 @@ class Format(str, Enum):
     jsonl = "jsonl"
     markdown = "markdown"
     html = "html"
+    sarif = "sarif"
 
 
 def _version_cb(value: bool) -> None:

@@ -19,6 +19,7 @@ FORMATS: dict[str, str] = {
     "jsonl": "upgrader.report.jsonl",
     "markdown": "upgrader.report.markdown",
     "html": "upgrader.report.html",
+    "sarif": "upgrader.report.sarif",
 }
 
 
