@@ -36,3 +36,20 @@ def test_first_two_commands_are_the_newcomer_commands(repo_root: Path) -> None:
     assert first[1] in ci  # .ci/run calls the README's test command
     for path in re.findall(r"examples/fleet\S*", first[0]):
         assert os.path.exists(repo_root / path), path
+
+
+def test_readme_ansible_example_uses_documented_options(repo_root: Path) -> None:
+    import sys
+
+    from ruamel.yaml import YAML
+
+    readme = (repo_root / "README.md").read_text()
+    (play,) = [b for b in blocks(readme, "yaml") if "config_upgrade" in b]
+    tasks = YAML(typ="safe").load(play)[0]["tasks"]
+    args = next(t["kvupgrade.kvrocks.config_upgrade"] for t in tasks if "kvupgrade.kvrocks.config_upgrade" in t)
+    sys.path.insert(0, str(repo_root / "ansible_collections" / "kvupgrade" / "kvrocks" / "plugins" / "modules"))
+    try:
+        import config_upgrade  # the module file holds the argument spec
+    finally:
+        sys.path.pop(0)
+    assert set(args) <= set(config_upgrade.ARGUMENT_SPEC), set(args) - set(config_upgrade.ARGUMENT_SPEC)
