@@ -42,3 +42,10 @@ def test_noop_hash_on_legacy_target():
 def test_noop_source_already_past_change():
     # Stale key the source already ignored: reported, but the target stage is not a window.
     silent(RULE, "workers 8\n", from_="2.14.0", to="2.17.0")
+
+
+def test_key_newer_than_the_source_is_a_behaviour_change_not_a_warning() -> None:
+    # replication-no-slowdown appears in 2.14.0: ignored by 2.12.0, read by 2.14.0.
+    fs = [f for f in findings(RULE, "replication-no-slowdown no\n", from_="2.12.0", to="2.14.0")
+          if "takes effect after the upgrade" in f.message]
+    assert len(fs) == 1 and fs[0].severity == "info" and fs[0].line == 1
