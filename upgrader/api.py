@@ -16,9 +16,8 @@ from .exitcodes import Exit
 from .fileio import Source, atomic_replace, check_content, locked, read_source, write_backup
 from .carriers import plan_any, resolve_kind  # kind=None detects conf or a carrier (docs/CARRIERS.md)
 from .findings import Plan
-from .matrix import Matrix, MatrixError, load_matrix
+from .matrix import Matrix, MatrixError
 from .planner import PlanError, Settings, plan_text
-from .redact import Redactor
 from .versions import Release, VersionError
 
 
@@ -113,7 +112,3 @@ def apply_file(path: str, *, to: Union[str, Release], from_: Union[str, Release,
             return out
 
     return _plan_errors(path, run)
-
-
-def redactor_for(plan: Optional[Plan], matrix: Optional[Matrix] = None) -> Redactor:
-    return Redactor(matrix or load_matrix(), plan.secrets if plan else ())

@@ -16,8 +16,12 @@ SCHEMA = "kvupgrade/report/v1"
 
 def plan_to_dict(plan: Plan, matrix: Optional[Matrix] = None, with_diff: bool = True) -> dict[str, Any]:
     """A plan as JSON-native data, secrets masked."""
-    m = matrix or load_matrix()
-    red = Redactor(m, plan.secrets)
+    red = Redactor(matrix or load_matrix(), plan.secrets)
+    return red.data(_plan_fields(plan, red, with_diff))
+
+
+def _plan_fields(plan: Plan, red: Redactor, with_diff: bool) -> dict[str, Any]:
+    """The plan's fields, not yet masked (the diff is masked structurally as it is made)."""
     d: dict[str, Any] = {
         "path": plan.path,
         "kind": plan.kind,
@@ -35,7 +39,7 @@ def plan_to_dict(plan: Plan, matrix: Optional[Matrix] = None, with_diff: bool = 
         d["impact"] = plan.impact
     if with_diff:
         d["diff"] = unified(plan.old_text, plan.new_text, plan.path or "<text>", red)
-    return red.data(d)
+    return d
 
 
 def outcome_to_dict(o: Outcome, matrix: Optional[Matrix] = None, with_diff: bool = True) -> dict[str, Any]:
@@ -52,15 +56,15 @@ def outcome_to_dict(o: Outcome, matrix: Optional[Matrix] = None, with_diff: bool
     if o.error is not None:
         d["error"] = o.error
         d["error_line"] = o.error_line
-    if o.plan is not None:
-        d.update(plan_to_dict(o.plan, matrix, with_diff))
+    red = Redactor(matrix or load_matrix(), o.plan.secrets) if o.plan is not None else None
+    if o.plan is not None and red is not None:
+        d.update(_plan_fields(o.plan, red, with_diff))
         d["path"] = o.path
     d["written"] = o.written
     d["backup"] = o.backup
     d.update(o.extra)
-    if o.plan is not None:
-        d = Redactor(matrix or load_matrix(), o.plan.secrets).data(d)
-    return d
+    # One masking pass over the whole record, plan fields and extras alike.
+    return red.data(d) if red is not None else d
 
 
 def new_summary() -> dict[str, Any]:
@@ -95,9 +99,3 @@ def render(files: list[dict[str, Any]], summary: dict[str, Any], command: str, m
            colour: bool = False) -> str:
     doc = {"schema": SCHEMA, **meta, "command": command, "files": files, "summary": summary}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-
-
-def outcomes_to_json(outcomes: list[Outcome], command: str, tool_version: str, matrix: Optional[Matrix] = None) -> str:
-    m = matrix or load_matrix()
-    files = [outcome_to_dict(o, m) for o in outcomes]
-    return render(files, summary(files), command, {"tool_version": tool_version, "data_version": m.data_version})
