@@ -39,6 +39,12 @@ def kv(*args: str, user: bool = False) -> subprocess.CompletedProcess[str]:
         cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
         env["HOME"] = "/tmp"
         env["KVUPGRADE_LOCK_DIR"] = world_dir() + "/locks"
+        # A checkout under a private directory (e.g. mktemp -d, mode 700) is out of the
+        # unprivileged user's reach; then only the in-process permission tests below apply.
+        probe = subprocess.run([*cmd[:4], sys.executable, "-c", "import upgrader"], capture_output=True,
+                               text=True, env=env, timeout=60)
+        if probe.returncode != 0:
+            pytest.skip(f"an unprivileged user cannot run this checkout ({probe.stderr.strip()[:200]})")
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
 
 
@@ -114,6 +120,21 @@ def test_unreadable_file(public_dir: Path) -> None:
     r = kv("apply", "--from", "2.12.0", "--to", "2.14.0", str(p), user=True)
     assert_clean_error(r, str(p), "permission denied")
     p.chmod(0o644)
+    assert p.read_text() == GOOD
+
+
+def test_permission_denied_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same contract as the setpriv tests, wherever they cannot run."""
+    p = tmp_path / "k.conf"
+    p.write_text(GOOD)
+
+    def denied(*a: object, **k: object) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    out = apply_file(str(p), from_="2.12.0", to="2.14.0")
+    assert out.error == f"{p}: permission denied" and out.exit == 1
+    monkeypatch.undo()
     assert p.read_text() == GOOD
 
 
