@@ -31,7 +31,7 @@ def note(ev_status: str, since: str, summary: str, refs: tuple[str, ...]) -> str
 
 @transform.match
 def match(ctx: Context) -> Iterator[Finding]:
-    for key in {ln.norm_key for ln in ctx.doc.directives()}:
+    for key in ctx.event_keys():
         for ev in ctx.events(key):
             status = ev.changes.get("status")
             if status not in ("removed", "deprecated") or ev.renamed_to:

@@ -26,8 +26,8 @@ transform = Transform(
 
 @transform.match
 def match(ctx: Context) -> Iterator[Finding]:
-    present = {ln.norm_key for ln in ctx.doc.directives()}
-    for key in sorted(present):
+    present = ctx.doc.keys()
+    for key in ctx.event_keys():
         for ev in ctx.events(key):
             new = ev.renamed_to
             if not new:

@@ -34,8 +34,9 @@ def _hash_cut(ctx: Context) -> Iterator[Finding]:
         return
     for ln in ctx.doc.lines:
         c = ln.comment_start
-        known = ctx.state(ln.norm_key, ctx.target) is not None or ctx.matrix.pattern_for(ln.norm_key)
-        if c is None or not ln.key or ln.quoted or not known:
+        if c is None or not ln.key or ln.quoted:
+            continue
+        if ctx.state(ln.norm_key, ctx.target) is None and not ctx.matrix.pattern_for(ln.norm_key):
             continue
         key = ln.norm_key
         if ln.kind == "skipped" and ln.text[ln.key_span[1]:c].strip(" \t") == "":

@@ -30,7 +30,7 @@ DOMAIN = ("type", "min", "max", "enum_values")
 @transform.match
 def match(ctx: Context) -> Iterator[Finding]:
     hi = ctx.hi_release
-    for key in sorted({ln.norm_key for ln in ctx.doc.directives()}):
+    for key in ctx.event_keys():
         for ev in ctx.events(key):
             if ev.first:
                 continue

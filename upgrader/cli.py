@@ -10,7 +10,7 @@ from typing import List, Optional
 
 import typer
 
-from . import __version__
+from . import __version__, commands
 from .exitcodes import Exit
 
 app = typer.Typer(
@@ -73,93 +73,20 @@ NO_PROGRESS = typer.Option(False, "--no-progress", help="No progress line (it is
 
 
 def _matrix(matrix: Optional[Path], overlay: Optional[List[Path]]):  # type: ignore[no-untyped-def]
-    from .matrix import MatrixError, load_matrix
-
-    try:
-        return load_matrix(matrix, overlay or ())
-    except MatrixError as exc:
-        _fail(str(exc))
+    return commands.load(matrix, overlay)
 
 
 def _fail(msg: str) -> None:
-    typer.echo(f"kvupgrade: error: {msg}", err=True)
-    raise typer.Exit(int(Exit.ERROR))
+    commands.fail(msg)
 
 
-def _check_versions(m, to: str, from_: str) -> None:  # type: ignore[no-untyped-def]
-    from .versions import VersionError
-
+def _run(fn, params: dict) -> None:  # type: ignore[no-untyped-def]
+    """Call a typer-free command body (upgrader/commands.py) and turn its outcome into click's."""
     try:
-        m.resolve(to)
-        if from_.strip().lower() != "auto":
-            m.resolve(from_)
-    except VersionError as exc:
-        _fail(str(exc))
-
-
-def _settings(unsafe: bool, pin: bool, select: Optional[List[str]] = None,  # type: ignore[no-untyped-def]
-              ignore: Optional[List[str]] = None):
-    from .planner import Settings
-    from .registry import load_transforms
-
-    known = load_transforms()
-    for opt, names in (("--select", select), ("--ignore", ignore)):
-        unknown = sorted(set(names or ()) - set(known))
-        if unknown:
-            raise typer.BadParameter(f"unknown transform(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}",
-                                     param_hint=opt)
-    return Settings(unsafe_fixes=unsafe, pin_defaults=pin, select=frozenset(select or ()),
-                    ignore=frozenset(ignore or ()))
-
-
-def _fleet(command: str, paths: Optional[List[str]], *, to: str, from_: str, fmt: Format, no_diff: bool,
-           kind: Optional[str], matrix: Optional[Path], overlay: Optional[List[Path]], include: Optional[List[str]],
-           exclude: Optional[List[str]], files_from: Optional[str], inventory: Optional[Path], jobs: Optional[int],
-           no_progress: bool, settings=None, backup: bool = True, backup_dir: Optional[str] = None,  # type: ignore[no-untyped-def]
-           manifest: Optional[str] = None) -> None:
-    """Shared body of plan/apply/check: any mix of files and directories, in parallel, streamed."""
-    from . import fleet
-    from .errors import KvUpgradeError
-
-    if not paths and files_from is None:
-        raise typer.BadParameter("give config files or directories, or --files-from", param_hint="PATHS")
-    if jobs is not None and jobs < 1:
-        raise typer.BadParameter("must be at least 1", param_hint="--jobs")
-    m = _matrix(matrix, overlay)
-    _check_versions(m, to, from_)
-    job = fleet.FleetJob(command=command, to=to, from_=from_, settings=settings, kind=kind, matrix=m,
-                         matrix_path=str(matrix) if matrix else None, overlays=tuple(str(o) for o in overlay or ()),
-                         # check never shows a diff in text, but its JSON keeps the field as before
-                         with_diff=not no_diff if command != "check" else fmt is not Format.text,
-                         backup=backup, backup_dir=backup_dir)
-    try:
-        if inventory is not None:
-            job.inventory = fleet.Inventory.load(str(inventory))
-            job.inventory.validate(m.resolve)
-        if manifest is None and backup_dir is not None:
-            from .manifest import manifest_path
-
-            manifest = manifest_path(backup_dir)
-        if manifest is not None and command == "apply":
-            from .manifest import Journal, new_run_id
-
-            job.run_id = new_run_id()
-            job.manifest = os.path.abspath(manifest)
-            job.backup_dir = os.path.abspath(backup_dir) if backup_dir else None
-            journal = Journal(job.manifest, job.run_id)
-            journal.start(command, __version__, to, {"from": from_})
-            journal.close()
-        explicit = list(paths or [])
-        total = len(explicit) if files_from is None and not any(os.path.isdir(p) for p in explicit) else None
-        inputs = fleet.iter_inputs(explicit, files_from=files_from, include=tuple(include or ()),
-                                   exclude=tuple(exclude or ()), kind=kind,
-                                   prune=[backup_dir] if backup_dir else [])
-    except KvUpgradeError as exc:
-        _fail(exc.render())
-    meta = {"tool_version": __version__, "data_version": m.data_version}
-    res = fleet.run(job, inputs, fmt=fmt.value, jobs=jobs or fleet.default_jobs(), meta=meta,
-                    show_diff=not no_diff, progress=not no_progress, total=total)
-    raise typer.Exit(res.exit)
+        code = fn(**params)
+    except commands.Usage as exc:
+        raise typer.BadParameter(exc.message, param_hint=exc.param_hint) from None
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -173,9 +100,7 @@ def plan(
     select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE,
 ) -> None:
     """Show findings and the diff of the rewrite. Never writes."""
-    _fleet("plan", paths, to=to, from_=from_, fmt=fmt, no_diff=no_diff, kind=kind, matrix=matrix, overlay=overlay,
-           include=include, exclude=exclude, files_from=files_from, inventory=inventory, jobs=jobs,
-           no_progress=no_progress, settings=_settings(unsafe_fixes, pin_defaults, select, ignore))
+    _run(commands.plan, locals())
 
 
 @app.command()
@@ -196,14 +121,7 @@ def apply(
     select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE,
 ) -> None:
     """Rewrite the files: atomic, with a backup, idempotent."""
-    if no_backup and (backup_dir or manifest):
-        raise typer.BadParameter("--no-backup cannot be combined with --backup-dir or --manifest (rollback"
-                                 " needs the backups)", param_hint="--no-backup")
-    _fleet("apply", paths, to=to, from_=from_, fmt=fmt, no_diff=no_diff, kind=kind, matrix=matrix, overlay=overlay,
-           include=include, exclude=exclude, files_from=files_from, inventory=inventory, jobs=jobs,
-           no_progress=no_progress, settings=_settings(unsafe_fixes, pin_defaults, select, ignore),
-           backup=not no_backup,
-           backup_dir=backup_dir, manifest=manifest)
+    _run(commands.apply, locals())
 
 
 @app.command()
@@ -214,10 +132,7 @@ def check(
     files_from: Optional[str] = FILES_FROM, jobs: Optional[int] = JOBS, no_progress: bool = NO_PROGRESS,
 ) -> None:
     """Will the target accept these files? Checks every key and value, no source version needed."""
-    # Planned from the target itself: no hops, so only the target's own rules apply.
-    _fleet("check", paths, to=to, from_=to, fmt=fmt, no_diff=True, kind=kind, matrix=matrix, overlay=overlay,
-           include=include, exclude=exclude, files_from=files_from, inventory=None, jobs=jobs,
-           no_progress=no_progress)
+    _run(commands.check, locals())
 
 
 @app.command()
@@ -287,7 +202,7 @@ def matrix_cmd(
     from .changes import changes_between
 
     m = _matrix(matrix, overlay)
-    _check_versions(m, to, from_)
+    commands.check_versions(m, to, from_)
     data = changes_between(m, m.resolve(from_), m.resolve(to))
     if fmt is Format.json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")

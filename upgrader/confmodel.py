@@ -294,6 +294,10 @@ class Document:
         """Key -> the line whose value wins (the last occurrence, for single-value keys)."""
         return dict(self._effective)
 
+    def keys(self) -> "dict[str, list[Line]]":
+        """Every active key (normalised) with its lines, in file order; do not mutate."""
+        return self._by_key
+
     def occurrences(self, norm_key: str) -> list[Line]:
         return list(self._by_key.get(norm_key, ()))
 

@@ -234,6 +234,15 @@ class Matrix:
         low = line_text.lower()
         return any(n in low for n in self.secret_needles())
 
+    def window_keys(self, lo: Release, hi: Release) -> frozenset[str]:
+        """Options with at least one event an upgrade from ``lo`` to ``hi`` crosses (cached): the
+        only keys the event-driven transforms need to visit."""
+        cache = self.__dict__.setdefault("_window_keys", {})
+        hit = cache.get((lo, hi))
+        if hit is None:
+            hit = cache[(lo, hi)] = frozenset(n for n, life in self.options.items() if life.events_between(lo, hi))
+        return hit
+
     def behaviours_between(self, lo: Release, hi: Release) -> list[Behaviour]:
         return [b for b in self.behaviours if lo < b.since <= hi]
 

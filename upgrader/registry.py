@@ -54,6 +54,14 @@ class Context:
         life = self.matrix.options.get(option)
         return life.events_between(self.lo, self.hi) if life else ()
 
+    def event_keys(self) -> list[str]:
+        """The file's active keys that have events in this window, sorted: event-driven
+        transforms visit only these (most keys of a file have none in a given hop)."""
+        window = self.matrix.window_keys(self.lo, self.hi)
+        present = self.doc.keys()
+        small, big = (window, present) if len(window) < len(present) else (present, window)
+        return sorted(k for k in small if k in big)
+
     def state(self, option: str, v: Release) -> Optional[OptionState]:
         return self.matrix.state(option, v)
 
@@ -139,13 +147,19 @@ class Transform:
         )
 
 
+_LOADED: list[bool] = []
+
+
 def load_transforms() -> dict[str, Transform]:
-    """Import every module of the ``transforms`` package (each registers itself)."""
+    """Import every module of the ``transforms`` package (each registers itself); once per process."""
+    if _LOADED:
+        return REGISTRY
     import transforms
 
     for info in pkgutil.iter_modules(transforms.__path__):
         if not info.name.startswith("_"):
             importlib.import_module(f"transforms.{info.name}")
+    _LOADED.append(True)
     return REGISTRY
 
 

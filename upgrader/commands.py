@@ -1,0 +1,155 @@
+"""The bodies of ``plan``, ``apply`` and ``check``, free of typer.
+
+``cli.py`` declares the options (typer) and calls these; ``fastcli.py`` calls them directly when
+the command line is a plain one, so a single-file run does not pay typer's import. Each returns
+the exit code. A usage problem raises ``Usage`` before anything is read or written, so the
+caller can report it the way click does.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, List, Optional
+
+from . import __version__
+from .exitcodes import Exit
+
+
+class Usage(Exception):
+    """A bad combination of arguments (click prints it as a usage error, exit 2)."""
+
+    def __init__(self, message: str, param_hint: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param_hint = param_hint
+
+
+def fail(msg: str) -> None:
+    sys.stderr.write(f"kvupgrade: error: {msg}\n")
+    raise SystemExit(int(Exit.ERROR))
+
+
+def load(matrix: Any, overlay: Optional[List[Any]]):  # type: ignore[no-untyped-def]
+    from .matrix import MatrixError, load_matrix
+
+    try:
+        return load_matrix(matrix, overlay or ())
+    except MatrixError as exc:
+        fail(str(exc))
+
+
+def check_versions(m, to: str, from_: str) -> None:  # type: ignore[no-untyped-def]
+    from .versions import VersionError
+
+    try:
+        m.resolve(to)
+        if from_.strip().lower() != "auto":
+            m.resolve(from_)
+    except VersionError as exc:
+        fail(str(exc))
+
+
+def settings(unsafe: bool, pin: bool, select: Optional[List[str]] = None,  # type: ignore[no-untyped-def]
+             ignore: Optional[List[str]] = None):
+    from .planner import Settings
+    from .registry import load_transforms
+
+    known = load_transforms()
+    for opt, names in (("--select", select), ("--ignore", ignore)):
+        unknown = sorted(set(names or ()) - set(known))
+        if unknown:
+            raise Usage(f"unknown transform(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}", opt)
+    return Settings(unsafe_fixes=unsafe, pin_defaults=pin, select=frozenset(select or ()),
+                    ignore=frozenset(ignore or ()))
+
+
+def fleet_command(command: str, paths: Optional[List[str]], *, to: str, from_: str, fmt: Any, no_diff: bool,
+                  kind: Optional[str], matrix: Any, overlay: Optional[List[Any]], include: Optional[List[str]],
+                  exclude: Optional[List[str]], files_from: Optional[str], inventory: Any, jobs: Optional[int],
+                  no_progress: bool, settings=None, backup: bool = True,  # type: ignore[no-untyped-def]
+                  backup_dir: Optional[str] = None, manifest: Optional[str] = None) -> int:
+    """Shared body of plan/apply/check: any mix of files and directories, in parallel, streamed."""
+    from . import fleet
+    from .errors import KvUpgradeError
+
+    fmt = getattr(fmt, "value", fmt)  # typer passes the Format enum, the fast path its value
+    if not paths and files_from is None:
+        raise Usage("give config files or directories, or --files-from", "PATHS")
+    if jobs is not None and jobs < 1:
+        raise Usage("must be at least 1", "--jobs")
+    m = load(matrix, overlay)
+    check_versions(m, to, from_)
+    job = fleet.FleetJob(command=command, to=to, from_=from_, settings=settings, kind=kind, matrix=m,
+                         matrix_path=str(matrix) if matrix else None, overlays=tuple(str(o) for o in overlay or ()),
+                         # check never shows a diff in text, but its JSON keeps the field as before
+                         with_diff=not no_diff if command != "check" else fmt != "text",
+                         backup=backup, backup_dir=backup_dir)
+    try:
+        if inventory is not None:
+            job.inventory = fleet.Inventory.load(str(inventory))
+            job.inventory.validate(m.resolve)
+        if manifest is None and backup_dir is not None:
+            from .manifest import manifest_path
+
+            manifest = manifest_path(backup_dir)
+        if manifest is not None and command == "apply":
+            from .manifest import Journal, new_run_id
+
+            job.run_id = new_run_id()
+            job.manifest = os.path.abspath(manifest)
+            job.backup_dir = os.path.abspath(backup_dir) if backup_dir else None
+            journal = Journal(job.manifest, job.run_id)
+            journal.start(command, __version__, to, {"from": from_})
+            journal.close()
+        explicit = list(paths or [])
+        total = len(explicit) if files_from is None and not any(os.path.isdir(p) for p in explicit) else None
+        inputs = fleet.iter_inputs(explicit, files_from=files_from, include=tuple(include or ()),
+                                   exclude=tuple(exclude or ()), kind=kind,
+                                   prune=[backup_dir] if backup_dir else [])
+    except KvUpgradeError as exc:
+        fail(exc.render())
+    meta = {"tool_version": __version__, "data_version": m.data_version}
+    res = fleet.run(job, inputs, fmt=fmt, jobs=jobs or fleet.default_jobs(), meta=meta,
+                    show_diff=not no_diff, progress=not no_progress, total=total)
+    return int(res.exit)
+
+
+# One function per command, taking exactly the parameters cli.py declares for it (the fast
+# path calls these with the parsed arguments; tests/test_fastcli.py keeps the two in step).
+
+def plan(*, paths: Optional[List[str]], to: str, from_: str, fmt: Any, unsafe_fixes: bool, pin_defaults: bool,
+         no_diff: bool, kind: Optional[str], matrix: Any, overlay: Optional[List[Any]],
+         include: Optional[List[str]], exclude: Optional[List[str]], files_from: Optional[str], inventory: Any,
+         jobs: Optional[int], no_progress: bool, select: Optional[List[str]], ignore: Optional[List[str]]) -> int:
+    return fleet_command("plan", paths, to=to, from_=from_, fmt=fmt, no_diff=no_diff, kind=kind, matrix=matrix,
+                         overlay=overlay, include=include, exclude=exclude, files_from=files_from,
+                         inventory=inventory, jobs=jobs, no_progress=no_progress,
+                         settings=settings(unsafe_fixes, pin_defaults, select, ignore))
+
+
+def apply(*, paths: Optional[List[str]], to: str, from_: str, fmt: Any, unsafe_fixes: bool, pin_defaults: bool,
+          no_diff: bool, no_backup: bool, backup_dir: Optional[str], manifest: Optional[str], kind: Optional[str],
+          matrix: Any, overlay: Optional[List[Any]], include: Optional[List[str]], exclude: Optional[List[str]],
+          files_from: Optional[str], inventory: Any, jobs: Optional[int], no_progress: bool,
+          select: Optional[List[str]], ignore: Optional[List[str]]) -> int:
+    if no_backup and (backup_dir or manifest):
+        raise Usage("--no-backup cannot be combined with --backup-dir or --manifest (rollback needs the backups)",
+                    "--no-backup")
+    return fleet_command("apply", paths, to=to, from_=from_, fmt=fmt, no_diff=no_diff, kind=kind, matrix=matrix,
+                         overlay=overlay, include=include, exclude=exclude, files_from=files_from,
+                         inventory=inventory, jobs=jobs, no_progress=no_progress,
+                         settings=settings(unsafe_fixes, pin_defaults, select, ignore),
+                         backup=not no_backup, backup_dir=backup_dir, manifest=manifest)
+
+
+def check(*, paths: Optional[List[str]], to: str, fmt: Any, kind: Optional[str], matrix: Any,
+          overlay: Optional[List[Any]], include: Optional[List[str]], exclude: Optional[List[str]],
+          files_from: Optional[str], jobs: Optional[int], no_progress: bool) -> int:
+    # Planned from the target itself: no hops, so only the target's own rules apply.
+    return fleet_command("check", paths, to=to, from_=to, fmt=fmt, no_diff=True, kind=kind, matrix=matrix,
+                         overlay=overlay, include=include, exclude=exclude, files_from=files_from, inventory=None,
+                         jobs=jobs, no_progress=no_progress)
+
+
+COMMANDS = {"plan": plan, "apply": apply, "check": check}
