@@ -61,5 +61,5 @@ def match(ctx: Context) -> Iterator[Finding]:
 
 
 def _rewritten(ctx: Context, ln: Line) -> bool:
-    orig = ctx.original.lines
-    return ln.lineno > len(orig) or orig[ln.lineno - 1].norm_key != ln.norm_key
+    was = ctx.original.line_at(ln.lineno)
+    return was is None or was.norm_key != ln.norm_key

@@ -32,7 +32,7 @@ def _hash_cut(ctx: Context) -> Iterator[Finding]:
     """H1 on 2.2.0+: an unquoted '#' glued to a value (or right after the key) cuts it there."""
     if ctx.matrix.release(ctx.target).grammar != "quoted":
         return
-    for ln in ctx.doc.lines:
+    for ln in ctx.doc.active():
         c = ln.comment_start
         if c is None or not ln.key or ln.quoted:
             continue
@@ -92,7 +92,8 @@ def match(ctx: Context) -> Iterator[Finding]:
                 before=shown,
             )
             continue
-        renamed_here = ctx.original.lines[ln.lineno - 1].norm_key != key if ln.lineno <= len(ctx.original.lines) else True
+        was = ctx.original.line_at(ln.lineno)
+        renamed_here = was is None or was.norm_key != key
         if before is None and ctx.source != ctx.target and not renamed_here:
             # A behaviour change with nothing to fix in the file, like a default flip: info. (It is
             # also what a rerun with the old --from sees for keys an earlier apply renamed.)

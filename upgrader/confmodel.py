@@ -15,7 +15,7 @@ prefix of the first line and ignored for parsing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Iterator, Literal, Optional
 
@@ -228,41 +228,98 @@ def encode(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-@dataclass
+_QUIET = ("blank", "comment")
+
+
 class Document:
-    lines: list[Line] = field(default_factory=list)
-    grammar: Grammar = "quoted"
+    """A parsed file. Comment and blank lines (most of a shipped conf) are kept as raw text
+    only; a ``Line`` is built for them only if ``lines`` is asked for. Never mutated in
+    place: edits produce a new Document, so the indexes below are computed once."""
+
+    def __init__(self, lines: Optional[list[Line]] = None, grammar: Grammar = "quoted") -> None:
+        lines = list(lines or [])
+        self.grammar: Grammar = grammar
+        self._raw: list[tuple[str, str]] = [(ln.text, ln.eol) for ln in lines]
+        self._active: list[Line] = [ln for ln in lines if ln.kind not in _QUIET]
+        self.__dict__["lines"] = lines
+
+    @classmethod
+    def _make(cls, raw: list[tuple[str, str]], active: list[Line], grammar: Grammar) -> "Document":
+        doc = cls.__new__(cls)
+        doc.grammar, doc._raw, doc._active = grammar, raw, active
+        return doc
 
     @classmethod
     def parse(cls, text: str, grammar: Grammar = "quoted") -> "Document":
-        lines = [parse_line(t, e, i + 1, grammar) for i, (t, e) in enumerate(split_lines(text))]
-        return cls(lines=lines, grammar=grammar)
+        raw = split_lines(text)
+        return cls._make(raw, _active_lines(raw, 0, grammar), grammar)
 
     @classmethod
     def parse_bytes(cls, data: bytes, grammar: Grammar = "quoted") -> "Document":
         return cls.parse(decode(data), grammar)
 
+    def replaced(self, new: dict[int, str]) -> "Document":
+        """This document with line ``n`` replaced by the text ``new[n]`` (same terminator)."""
+        raw = list(self._raw)
+        for n, t in new.items():
+            raw[n - 1] = (t, raw[n - 1][1])
+        active = [ln for ln in self._active if ln.lineno not in new]
+        for n in sorted(new):
+            ln = parse_line(raw[n - 1][0], raw[n - 1][1], n, self.grammar)
+            if ln.kind not in _QUIET:
+                active.append(ln)
+        active.sort(key=lambda ln: ln.lineno)
+        return Document._make(raw, active, self.grammar)
+
+    def __repr__(self) -> str:
+        return f"Document(grammar={self.grammar!r}, lines={len(self._raw)}, active={len(self._active)})"
+
+    @cached_property
+    def lines(self) -> list[Line]:
+        by_no = {ln.lineno: ln for ln in self._active}
+        g = self.grammar
+        return [by_no.get(i) or parse_line(t, e, i, g) for i, (t, e) in enumerate(self._raw, 1)]
+
+    def raw_lines(self) -> list[tuple[str, str]]:
+        """(text, terminator) of every line; do not mutate."""
+        return self._raw
+
+    def active(self) -> list[Line]:
+        """Every line that is not a comment or blank (directives, skipped and invalid lines)."""
+        return self._active
+
+    def line_at(self, lineno: int) -> Optional[Line]:
+        if not 1 <= lineno <= len(self._raw):
+            return None
+        hit = self._by_lineno.get(lineno)
+        if hit is None:
+            t, e = self._raw[lineno - 1]
+            hit = parse_line(t, e, lineno, self.grammar)
+        return hit
+
+    @cached_property
+    def _by_lineno(self) -> dict[int, Line]:
+        return {ln.lineno: ln for ln in self._active}
+
     def render(self) -> str:
-        return "".join(line.raw for line in self.lines)
+        return "".join(t + e for t, e in self._raw)
 
     def reparse(self, grammar: Grammar) -> "Document":
-        return Document.parse(self.render(), grammar)
+        return Document._make(self._raw, _active_lines(self._raw, 0, grammar), grammar)
 
     @property
     def dominant_eol(self) -> str:
-        crlf = sum(1 for ln in self.lines if ln.eol == "\r\n")
-        lf = sum(1 for ln in self.lines if ln.eol == "\n")
+        crlf = sum(1 for _, e in self._raw if e == "\r\n")
+        lf = sum(1 for _, e in self._raw if e == "\n")
         return "\r\n" if crlf > lf else "\n"
 
-    # Transforms query these many times per plan; a parsed Document is never mutated in place
-    # (edits produce a new Document), so they are computed once.
     @cached_property
     def _directives(self) -> list[Line]:
-        return [ln for ln in self.lines if ln.kind == "directive"]
+        return [ln for ln in self._active if ln.kind == "directive"]
 
     @cached_property
     def _invalid(self) -> list[Line]:
-        return [ln for ln in self.lines if ln.kind == "invalid"]
+        return [ln for ln in self._active if ln.kind == "invalid"]
 
     def directives(self) -> Iterator[Line]:
         return iter(self._directives)
@@ -272,9 +329,9 @@ class Document:
 
     def check_syntax(self, path: Optional[str] = None) -> None:
         """Raise on the first line Kvrocks would refuse to parse."""
-        for ln in self.lines:
-            if ln.kind == "invalid":
-                raise ConfigSyntaxError(ln.error, ln.lineno, path)
+        if self._invalid:
+            ln = self._invalid[0]
+            raise ConfigSyntaxError(ln.error, ln.lineno, path)
 
     @cached_property
     def _effective(self) -> dict[str, Line]:
@@ -300,6 +357,21 @@ class Document:
 
     def occurrences(self, norm_key: str) -> list[Line]:
         return list(self._by_key.get(norm_key, ()))
+
+
+def _active_lines(raw: list[tuple[str, str]], start: int, grammar: Grammar) -> list[Line]:
+    """Parse the lines that are not comments or blanks. The cached per-line parse tells which
+    are; only those get a Line object (a shipped conf is ~85 % comments)."""
+    out: list[Line] = []
+    legacy = grammar == "legacy"
+    for i, (t, e) in enumerate(raw, start + 1):
+        if i == 1 and t.startswith(BOM):
+            ln = parse_line(t, e, 1, grammar)
+            if ln.kind not in _QUIET:
+                out.append(ln)
+        elif _parsed(t, e if legacy else "", grammar)[0] not in _QUIET:
+            out.append(parse_line(t, e, i, grammar))
+    return out
 
 
 # --- writing values back -------------------------------------------------------------

@@ -48,10 +48,10 @@ class Detection:
 
 def _grammar_evidence(quoted: Document) -> str:
     """Why the file needs the 2.2.0+ grammar ('' when nothing says so)."""
-    for ln in quoted.lines:
-        if ln.kind == "directive" and ln.quoted:
+    for ln in quoted.directives():
+        if ln.quoted:
             return f"line {ln.lineno} quotes its value"
-        if ln.kind == "directive" and ln.comment_start is not None:
+        if ln.comment_start is not None:
             return f"line {ln.lineno} has an inline '#' comment"
     return ""
 

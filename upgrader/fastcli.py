@@ -22,6 +22,10 @@ SPEC_FILE = Path(__file__).with_name("cli_spec.json")
 COMPLETE_VAR = "_KVUPGRADE_COMPLETE"
 
 
+_TYPES = {"StringParamType": "str", "IntParamType": "int", "BoolParamType": "bool", "Choice": "choice",
+          "TyperChoice": "choice", "Path": "path", "TyperPath": "path"}
+
+
 def spec_from_app() -> dict[str, list[dict[str, Any]]]:
     """The parameters of the fast-path commands, read off the typer app (imports typer)."""
     import typer.main
@@ -34,8 +38,7 @@ def spec_from_app() -> dict[str, list[dict[str, Any]]]:
         params = []
         for p in group.commands[name].params:  # type: ignore[attr-defined]
             t = p.type
-            kind = ("choice" if hasattr(t, "choices") else "int" if t.name == "integer"
-                    else "path" if "path" in type(t).__name__.lower() else "bool" if t.name == "boolean" else "str")
+            kind = _TYPES.get(type(t).__name__, "other")  # "other": the fast path leaves it to typer
             default = p.default.value if hasattr(p.default, "value") else p.default
             params.append({
                 "name": p.name, "argument": p.param_type_name == "argument", "opts": list(p.opts),

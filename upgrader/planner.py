@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from .confmodel import Document, parse_line
+from .confmodel import Document, Line, parse_line
 from .findings import Edit, Finding, Plan
 from .impact import annotate
 from .matrix import Matrix, load_matrix
@@ -34,12 +34,12 @@ class PlanError(ValueError):
 
 def apply_edits(doc: Document, edits: list[Edit]) -> str:
     """Apply line edits back to front; untouched lines keep their exact bytes."""
-    lines = [ln.raw for ln in doc.lines]
+    raw = doc.raw_lines()
+    lines = [t + e for t, e in raw]
     eol = doc.dominant_eol
     appends = [e for e in edits if e.lineno == 0]
     for e in sorted((e for e in edits if e.lineno > 0), key=lambda e: e.lineno, reverse=True):
-        old = doc.lines[e.lineno - 1]
-        term = old.eol if old.eol else ""
+        term = raw[e.lineno - 1][1]
         # Inner lines of a multi-line replacement use the file's newline style.
         new = [t + eol for t in e.new_lines[:-1]] + [e.new_lines[-1] + term] if e.new_lines else []
         lines[e.lineno - 1 : e.lineno] = new
@@ -59,11 +59,7 @@ def edited(doc: Document, edits: list[Edit], grammar: str) -> Document:
     """
     if grammar != doc.grammar or any(e.lineno == 0 or len(e.new_lines) != 1 for e in edits):
         return Document.parse(apply_edits(doc, edits), grammar)  # type: ignore[arg-type]
-    lines = list(doc.lines)
-    for e in edits:
-        old = lines[e.lineno - 1]
-        lines[e.lineno - 1] = parse_line(e.new_lines[0], old.eol, old.lineno, grammar)  # type: ignore[arg-type]
-    return Document(lines=lines, grammar=doc.grammar)
+    return doc.replaced({e.lineno: e.new_lines[0] for e in edits})
 
 
 def _selected(t: Transform, settings: Settings) -> bool:
@@ -210,8 +206,9 @@ def collect_secrets(doc: Document, m: Matrix) -> list[str]:
     values: set[str] = set()
     from .redact import secret_line_indexes
 
-    hits = secret_line_indexes(m, [(ln.text, ln.eol) for ln in doc.lines])
-    candidates = [doc.lines[i] for i in sorted(hits)]
+    raw = doc.raw_lines()
+    hits = secret_line_indexes(m, raw)
+    candidates = [Line(raw[i][0], raw[i][1], i + 1) for i in sorted(hits)]
     for grammar in ("legacy", "quoted"):
         for ln in (parse_line(c.text, c.eol, c.lineno, grammar) for c in candidates):  # type: ignore[arg-type]
             if ln.key and m.is_secret(ln.key):

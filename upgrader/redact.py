@@ -74,7 +74,7 @@ class Redactor:
         for s in self.secrets:
             if len(s) >= MIN_FREE_TEXT and s in text:
                 text = text.replace(s, MASK)
-        return printable(text)
+        return text if text.isascii() else printable(text)
 
     def text(self, conf_text: str) -> str:
         lines = split_lines(conf_text)
