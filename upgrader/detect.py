@@ -56,37 +56,86 @@ def _grammar_evidence(quoted: Document) -> str:
     return ""
 
 
-def _misfit(docs: dict[str, Document], m: Matrix, rel: Release, grammar_hint: str) -> str:
+def _line_reason(m: Matrix, key: str, value: str, rel: Release) -> str:
+    """Why this line rules ``rel`` out ('' when the release reads it fine)."""
     info = m.release(rel)
-    if grammar_hint and rel < QUOTED_GRAMMAR:
-        return f"{grammar_hint}: the 2.2.0+ grammar"
-    doc = docs[info.grammar]
-    bad = doc.invalid_lines()
-    if bad:
-        return f"line {bad[0].lineno} does not parse ({bad[0].error})"
-    for ln in doc.directives():
-        key = ln.norm_key
-        if m.pattern_for(key):
-            continue
-        st = m.state(key, rel)
-        if st is None:
-            return f"{key} is not an option of {info.name}"
-        if not m.is_secret(key):
-            why = check_value(ln.value, st, info.integers)
-            if why:
-                return f"{key}: {why}"
+    if m.pattern_for(key):
+        return ""
+    st = m.state(key, rel)
+    if st is None:
+        return f"{key} is not an option of {info.name}"
+    if not m.is_secret(key):
+        why = check_value(value, st, info.integers)
+        if why:
+            return f"{key}: {why}"
     return ""
+
+
+def _fit_mask(m: Matrix, key: str, value: str) -> int:
+    """Bit i set when release i of the matrix reads ``key value`` fine. Cached on the matrix:
+    a fleet's files share most of their lines, so each distinct line is checked once."""
+    cache = m.__dict__.setdefault("_fit_masks", {})
+    hit = cache.get((key, value))
+    if hit is None:
+        hit = 0
+        for i, r in enumerate(m.releases):
+            if not _line_reason(m, key, value, r.version):
+                hit |= 1 << i
+        cache[(key, value)] = hit
+    return hit
+
+
+def _misfits(docs: dict[str, Document], m: Matrix, pool: list[Release], grammar_hint: str) -> dict[Release, str]:
+    """Release -> why the file cannot be for it: the 2.2.0+ grammar evidence, else the first line
+    that does not parse under its grammar, else the first key or value it refuses."""
+    index = {r.version: i for i, r in enumerate(m.releases)}
+    out: dict[Release, str] = {}
+    for grammar in ("legacy", "quoted"):
+        rels = [r for r in pool if m.release(r).grammar == grammar]
+        if grammar_hint:
+            for r in rels:
+                if r < QUOTED_GRAMMAR:
+                    out[r] = f"{grammar_hint}: the 2.2.0+ grammar"
+            rels = [r for r in rels if r not in out]
+        if not rels:
+            continue
+        doc = docs[grammar]
+        bad = doc.invalid_lines()
+        if bad:
+            for r in rels:
+                out[r] = f"line {bad[0].lineno} does not parse ({bad[0].error})"
+            continue
+        open_mask = 0
+        for r in rels:
+            open_mask |= 1 << index[r]
+        for ln in doc.directives():  # file order: each release gets the first line that rules it out
+            out_now = open_mask & ~_fit_mask(m, ln.norm_key, ln.value)
+            if out_now:
+                for r in rels:
+                    if out_now >> index[r] & 1:
+                        out[r] = _line_reason(m, ln.norm_key, ln.value, r)
+                open_mask &= ~out_now
+                if not open_mask:
+                    break
+    return out
 
 
 def _similarity(doc: Document, m: Matrix, rel: Release) -> float:
     """How close the file is to the release's shipped conf: shared keys, then equal values."""
-    shipped = {k: st.shipped for k, st in m.options_at(rel).items() if st.shipped is not None}
+    shipped = _shipped(m, rel)
     mine = {k: ln.value for k, ln in doc.effective().items() if not m.pattern_for(k)}
     if not shipped or not mine:
         return 0.0
     keys = len(shipped.keys() & mine.keys()) / len(shipped.keys() | mine.keys())
     same = sum(1 for k in shipped.keys() & mine.keys() if shipped[k] == mine[k]) / len(shipped)
     return keys + same / 100  # values only break ties between releases with the same keys
+
+
+def _shipped(m: Matrix, rel: Release) -> dict[str, str]:
+    cache = m.__dict__.setdefault("_shipped_at", {})
+    if rel not in cache:
+        cache[rel] = {k: st.shipped for k, st in m.options_at(rel).items() if st.shipped is not None}
+    return cache[rel]
 
 
 def _likely(docs: dict[str, Document], m: Matrix, fits: list[Release]) -> tuple[Optional[Release], bool]:
@@ -111,8 +160,9 @@ def detect_source(text: str, m: Matrix, target: Release,
     pool = [r.version for r in m.releases if r.version <= target]
     ruled_out: dict[str, str] = {}
     fits: list[Release] = []
+    misfits = _misfits(docs, m, pool, hint)
     for rel in pool:
-        why = _misfit(docs, m, rel, hint)
+        why = misfits.get(rel)
         if why:
             ruled_out[format_version(rel)] = why
         else:
