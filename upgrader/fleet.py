@@ -274,6 +274,38 @@ class FleetJob:
     matrix: Any = None  # the loaded Matrix: forked workers inherit it instead of loading their own
     matrix_path: Optional[str] = None
     overlays: tuple[str, ...] = ()
+    # Streaming formats are rendered by the worker that planned the file: the parent then only
+    # writes strings and counts, instead of being the bottleneck of a parallel run.
+    render: Optional["RenderSpec"] = None
+
+
+@dataclass(frozen=True)
+class RenderSpec:
+    fmt: str  # a streaming format: text, json, or one whose module has render_file and render_tail
+    command: str
+    colour: bool
+    show_diff: bool
+
+    def body(self, f: dict[str, Any]) -> str:
+        """A file's record as the sink writes it, without the separator between records."""
+        if self.fmt == "json":
+            import json
+
+            return json.dumps(f, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+        from . import report
+
+        mod = report.get(self.fmt)
+        if self.fmt == "text":
+            return mod.render_file(f, self.command, self.colour, self.show_diff)
+        return mod.render_file(f, self.command, self.colour)
+
+
+def _compact(f: dict[str, Any], rendered: str) -> dict[str, Any]:
+    """What the parent needs of a rendered record: the output, the summary counts, the exit code."""
+    out = {k: f[k] for k in ("path", "status", "exit", "changed", "error") if k in f}
+    out["findings"] = [{"severity": x["severity"], "option": x["option"]} for x in f.get("findings", ())]
+    out["rendered"] = rendered
+    return out
 
 
 def _error_dict(path: str, message: str) -> dict[str, Any]:
@@ -389,7 +421,11 @@ def _init_worker(job: FleetJob, parent: int) -> None:
 
 def _work_chunk(items: list[Item]) -> list[Optional[dict[str, Any]]]:
     assert _WORKER is not None
-    return [_WORKER.one(p, sniff) for p, sniff in items]
+    spec = _WORKER.job.render
+    out = [_WORKER.one(p, sniff) for p, sniff in items]
+    if spec is None:
+        return out
+    return [_compact(d, spec.body(d)) if d is not None else None for d in out]
 
 
 def _chunks(paths: Iterator[Item], size: int) -> Iterator[list[Item]]:
@@ -539,6 +575,7 @@ class Sink:
         self.n = 0
         self.collected: Optional[list[dict[str, Any]]] = None
         self.streams = fmt in ("text", "json") or (hasattr(self.mod, "render_file") and hasattr(self.mod, "render_tail"))
+        self.spec = RenderSpec(fmt, command, colour, show_diff) if self.streams else None
         if not self.streams:
             self.collected = []  # a whole-document format (e.g. HTML) needs the list
         elif fmt == "json":
@@ -554,16 +591,16 @@ class Sink:
         self.n += 1
         if self.collected is not None:
             self.collected.append(f)
-        elif self.fmt == "json":
-            import json
-
-            body = json.dumps(f, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+            self.out.flush()
+            return
+        assert self.spec is not None
+        body = f["rendered"] if "rendered" in f else self.spec.body(f)  # a worker may have rendered it
+        if self.fmt == "json":
             self.out.write(("\n    " if first else ",\n    ") + body)
         elif self.fmt == "text":
-            text = self.mod.render_file(f, self.command, self.colour, self.show_diff)
-            self.out.write(text if first else "\n" + text)
+            self.out.write(body if first else "\n" + body)
         else:
-            self.out.write(self.mod.render_file(f, self.command, self.colour))
+            self.out.write(body)
         self.out.flush()
 
     def finish(self, summary: dict[str, Any]) -> None:
@@ -602,6 +639,8 @@ def run(job: FleetJob, paths: Iterable[str], *, fmt: str, jobs: int, meta: dict[
     colour = fmt == "text" and out.isatty() and not os.environ.get("NO_COLOR")
     bar = Progress(progress and err.isatty() and os.environ.get("TERM") != "dumb", err, total)
     sink = Sink(fmt, job.command, meta, out, colour=colour, show_diff=show_diff)
+    if sink.spec is not None:
+        job = replace(job, render=sink.spec)
     summary = new_summary()
     code = Exit.OK
     try:

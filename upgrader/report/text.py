@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from functools import lru_cache
 from typing import Any
 
 from ..impact import view as iv
@@ -12,6 +13,12 @@ _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "+":
             "@": "\033[35m"}
 _RESET = "\033[0m"
 WIDTH = 100
+
+
+@lru_cache(maxsize=4096)
+def _wrap(text: str, width: int) -> tuple[str, ...]:
+    """textwrap.wrap, cached: a fleet repeats the same messages file after file."""
+    return tuple(textwrap.wrap(text, width))
 
 
 def _c(text: str, key: str, colour: bool) -> str:
@@ -39,7 +46,7 @@ def render_file(f: dict[str, Any], command: str, colour: bool = False, show_diff
         state = f" [{'fix: ' if label == 'will apply' else ''}{label}]" if label else ""
         sev = _c(f"{x['severity']:<7}", x["severity"], colour)
         out.append(f"  {sev} {where:<9} {x['option']}{state}")
-        for para in textwrap.wrap(x["message"], WIDTH - 12):
+        for para in _wrap(x["message"], WIDTH - 12):
             out.append(" " * 12 + para)
         if x["action"] != "none" and not x["applied"] and x["why"]:
             out.append(" " * 12 + f"why: {x['why']}")
@@ -73,7 +80,7 @@ def render_file(f: dict[str, Any], command: str, colour: bool = False, show_diff
 def _finding_impact(imp: dict[str, Any]) -> list[str]:
     head = " ".join(p for p in (imp["resource"], imp["direction"], iv.magnitude(imp)) if p and p != "none")
     text = f"impact ({head + '; ' if head else ''}{iv.basis(imp)}): {imp['text']}"
-    return [" " * 12 + para for para in textwrap.wrap(text, WIDTH - 12)]
+    return [" " * 12 + para for para in _wrap(text, WIDTH - 12)]
 
 
 def _impact_section(f: dict[str, Any], colour: bool) -> list[str]:
@@ -88,7 +95,7 @@ def _impact_section(f: dict[str, Any], colour: bool) -> list[str]:
         out.append("")
         out += ["    " + ln for ln in iv.table(("area", "figure", f["from"], f["to"]), rows)]
     for a in imp.get("advice", []):
-        out += ["    " + para for para in textwrap.wrap(f"advice: {a}", WIDTH - 4)]
+        out += ["    " + para for para in _wrap(f"advice: {a}", WIDTH - 4)]
     return out
 
 
