@@ -252,7 +252,9 @@ class Document:
     @classmethod
     def parse(cls, text: str, grammar: Grammar = "quoted") -> "Document":
         raw = split_lines(text)
-        return cls._make(raw, _active_lines(raw, 0, grammar), grammar)
+        doc = cls._make(raw, _active_lines(raw, 0, grammar), grammar)
+        doc.__dict__["_text"] = text  # render() of an unedited document is the input itself
+        return doc
 
     @classmethod
     def parse_bytes(cls, data: bytes, grammar: Grammar = "quoted") -> "Document":
@@ -302,10 +304,16 @@ class Document:
         return {ln.lineno: ln for ln in self._active}
 
     def render(self) -> str:
+        return self._text
+
+    @cached_property
+    def _text(self) -> str:
         return "".join(t + e for t, e in self._raw)
 
     def reparse(self, grammar: Grammar) -> "Document":
-        return Document._make(self._raw, _active_lines(self._raw, 0, grammar), grammar)
+        doc = Document._make(self._raw, _active_lines(self._raw, 0, grammar), grammar)
+        doc.__dict__["_text"] = self._text
+        return doc
 
     @property
     def dominant_eol(self) -> str:
@@ -369,6 +377,8 @@ def _active_lines(raw: list[tuple[str, str]], start: int, grammar: Grammar) -> l
             ln = parse_line(t, e, 1, grammar)
             if ln.kind not in _QUIET:
                 out.append(ln)
+        elif not t or t[0] == "#":
+            continue  # blank or a comment in both grammars: no lookup needed
         elif _parsed(t, e if legacy else "", grammar)[0] not in _QUIET:
             out.append(parse_line(t, e, i, grammar))
     return out

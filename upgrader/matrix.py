@@ -73,6 +73,15 @@ class OptionState:
     accepted_suffixes: Optional[tuple[str, ...]] = None
     shipped: Optional[str] = None
 
+    def __hash__(self) -> int:
+        # States key the value-check caches; hashing twelve fields on every lookup was a hot spot.
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash((self.name, self.status, self.type, self.default, self.min, self.max, self.enum_values,
+                      self.readonly, self.unit, self.ifdef, self.accepted_suffixes, self.shipped))
+            object.__setattr__(self, "_hash", h)
+        return h
+
 
 @dataclass(frozen=True)
 class Event:

@@ -9,7 +9,6 @@ Ansible's ``no_log_values`` works.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from typing import Any, Iterable
 
 from .confmodel import parse_line, split_lines
@@ -31,17 +30,22 @@ def printable(text: str) -> str:
 
 def secret_line_indexes(matrix: Matrix, lines: list[tuple[str, str]]) -> set[int]:
     """Indexes of the lines that mention a secret key: one C-speed scan of the whole text."""
-    low = "\n".join(t for t, _ in lines).lower()
-    starts = [0]
-    for t, _ in lines:
-        starts.append(starts[-1] + len(t) + 1)
+    low = "\n".join([t for t, _ in lines]).lower()
+    positions = sorted(pos for needle in matrix.secret_needles() for pos in _find_all(low, needle))
     hits: set[int] = set()
-    for needle in matrix.secret_needles():
-        pos = low.find(needle)
-        while pos >= 0:
-            hits.add(bisect_right(starts, pos) - 1)
-            pos = low.find(needle, pos + 1)
+    line = last = 0
+    for pos in positions:  # line number = newlines before the hit, counted incrementally
+        line += low.count("\n", last, pos)
+        last = pos
+        hits.add(line)
     return hits
+
+
+def _find_all(text: str, needle: str) -> Iterable[int]:
+    pos = text.find(needle)
+    while pos >= 0:
+        yield pos
+        pos = text.find(needle, pos + 1)
 
 
 class Redactor:

@@ -26,6 +26,22 @@ class ValueProblem(ValueError):
 
 
 def read_int(text: str, era: str) -> int:
+    n, problem = _read_int(text, era)
+    if problem:
+        raise ValueProblem(problem)
+    return n
+
+
+@lru_cache(maxsize=1 << 16)
+def _read_int(text: str, era: str) -> tuple[int, str]:
+    """(value, '') or (0, why the release refuses it); cached, a fleet repeats its numbers."""
+    try:
+        return _parse_int(text, era), ""
+    except ValueProblem as exc:
+        return 0, str(exc)
+
+
+def _parse_int(text: str, era: str) -> int:
     s = text
     if era == "prefix10":
         m = re.match(r"^\s*([+-]?\d+)", s)
