@@ -110,8 +110,8 @@ def main() -> None:
     gen = [PY, str(HERE / "gen_fleet.py")]
     subprocess.run(gen + [str(w / "big"), str(a.n)], check=True, stdout=subprocess.DEVNULL)
     subprocess.run(gen + [str(w / "small"), str(a.small)], check=True, stdout=subprocess.DEVNULL)
-    shutil.copytree(w / "big", w / "sed")
-    shutil.copytree(w / "big", w / "apply")
+    for name in ("sed", "apply", "null-plain", "null-durable"):
+        shutil.copytree(w / "big", w / name)
     res: dict = {"machine": {"nproc": os.cpu_count(), "affinity": len(os.sched_getaffinity(0)),
                              "ram_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
                              "loadavg_start": os.getloadavg(), "python": sys.version.split()[0]},
@@ -124,6 +124,15 @@ def main() -> None:
     t = time.perf_counter()
     subprocess.run(["xargs", "-0", "-P", str(a.jobs), "-n", "100", "sed", "-i", "-E", SED], input=listing, check=True)
     res["sed"] = {"seconds": round(time.perf_counter() - t, 3)}
+
+    # Python baselines: the file traffic of an apply without planning (null_apply.py), plain and
+    # with kvupgrade's fsyncs. They show what the language and durability cost before any planning.
+    for mode in ("plain", "durable"):
+        listing = "\0".join(files_of(w / f"null-{mode}")).encode()
+        t = time.perf_counter()
+        subprocess.run([PY, str(HERE / "null_apply.py"), "--mode", mode, "--jobs", str(a.jobs),
+                        "--backup-dir", str(w / f"null-{mode}-bk")], input=listing, check=True)
+        res[f"null_{mode}"] = {"seconds": round(time.perf_counter() - t, 3)}
 
     common = ["--to", a.to, "-j", str(a.jobs), "--no-progress"]
     if a.with_diff:
@@ -147,6 +156,9 @@ def main() -> None:
     res["ratios"] = {
         "apply_over_sed": round(res["apply_big"]["seconds"] / sed, 2),
         "plan_nodiff_over_sed": round(res["plan_big_nodiff"]["seconds"] / sed, 2),
+        "null_plain_over_sed": round(res["null_plain"]["seconds"] / sed, 2),
+        "null_durable_over_sed": round(res["null_durable"]["seconds"] / sed, 2),
+        "apply_over_null_durable": round(res["apply_big"]["seconds"] / res["null_durable"]["seconds"], 2),
         "rss_parent_big_over_small": round(res["plan_big_nodiff"]["parent_kb"] /
                                            max(1, res["plan_small_nodiff"]["parent_kb"]), 3),
         "rss_tree_big_over_small": round(res["plan_big_nodiff"]["tree_kb"] / max(1, res["plan_small_nodiff"]["tree_kb"]), 3),
@@ -155,7 +167,8 @@ def main() -> None:
         "single_plan_over_python_pass": round(res["single_plan_median"] / res["python_pass_median"], 2),
     }
     res["throughput_files_per_s"] = {k: round(a.n / res[k]["seconds"], 1)
-                                     for k in ("sed", "plan_big", "plan_big_nodiff", "apply_big") if k in res}
+                                     for k in ("sed", "null_plain", "null_durable", "plan_big", "plan_big_nodiff", "apply_big")
+                                     if k in res}
     if "plan_big" in res:
         res["ratios"]["plan_over_sed"] = round(res["plan_big"]["seconds"] / sed, 2)
     text = json.dumps(res, indent=2)
