@@ -71,18 +71,19 @@ def _line_reason(m: Matrix, key: str, value: str, rel: Release) -> str:
     return ""
 
 
-def _fit_mask(m: Matrix, key: str, value: str) -> int:
-    """Bit i set when release i of the matrix reads ``key value`` fine. Cached on the matrix:
-    a fleet's files share most of their lines, so each distinct line is checked once."""
+def _fits(m: Matrix, key: str, value: str, wanted: int) -> int:
+    """The bits of ``wanted`` (bit i: release i of the matrix) whose release reads ``key value``
+    fine. Cached on the matrix per line, and computed only for releases asked about: a fleet's
+    files share most lines, and one file rules most releases out after a few lines."""
     cache = m.__dict__.setdefault("_fit_masks", {})
-    hit = cache.get((key, value))
-    if hit is None:
-        hit = 0
+    known, fit = cache.get((key, value), (0, 0))
+    todo = wanted & ~known
+    if todo:
         for i, r in enumerate(m.releases):
-            if not _line_reason(m, key, value, r.version):
-                hit |= 1 << i
-        cache[(key, value)] = hit
-    return hit
+            if todo >> i & 1 and not _line_reason(m, key, value, r.version):
+                fit |= 1 << i
+        cache[(key, value)] = (known | todo, fit)
+    return fit & wanted
 
 
 def _misfits(docs: dict[str, Document], m: Matrix, pool: list[Release], grammar_hint: str) -> dict[Release, str]:
@@ -109,7 +110,7 @@ def _misfits(docs: dict[str, Document], m: Matrix, pool: list[Release], grammar_
         for r in rels:
             open_mask |= 1 << index[r]
         for ln in doc.directives():  # file order: each release gets the first line that rules it out
-            out_now = open_mask & ~_fit_mask(m, ln.norm_key, ln.value)
+            out_now = open_mask & ~_fits(m, ln.norm_key, ln.value, open_mask)
             if out_now:
                 for r in rels:
                     if out_now >> index[r] & 1:

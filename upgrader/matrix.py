@@ -249,7 +249,13 @@ class Matrix:
         cache = self.__dict__.setdefault("_window_keys", {})
         hit = cache.get((lo, hi))
         if hit is None:
-            hit = cache[(lo, hi)] = frozenset(n for n, life in self.options.items() if life.events_between(lo, hi))
+            by_release = self.__dict__.get("_event_keys")
+            if by_release is None:
+                by_release = self.__dict__["_event_keys"] = {}
+                for name, life in self.options.items():
+                    for ev in life.events:
+                        by_release.setdefault(ev.since, set()).add(name)
+            hit = cache[(lo, hi)] = frozenset().union(*(ks for v, ks in by_release.items() if lo < v <= hi))
         return hit
 
     def behaviours_between(self, lo: Release, hi: Release) -> list[Behaviour]:
