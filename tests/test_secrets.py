@@ -100,3 +100,20 @@ def test_carrier_outputs_mask_secrets(tmp_path: Path, fmt: str) -> None:
         assert_clean(run("plan", "--from", "2.12.1", "--to", "2.14.0", "--format", fmt, str(p)), f"{name} {fmt}")
         assert_clean(run("apply", "--from", "2.12.1", "--to", "2.14.0", "--format", fmt, str(p)), f"{name} {fmt}")
         assert SECRETS["requirepass"] in p.read_text()
+
+
+def test_clean_masks_like_data_and_skips_the_walk_only_when_nothing_would_change() -> None:
+    from upgrader.matrix import load_matrix
+    from upgrader.redact import MASK, Redactor
+
+    red = Redactor(load_matrix(), ['pa"ss\\word', "s3cret-token", "abc"])
+    plain = {"a": ["x", {"b": "nothing here", "n": 4096}], "c": None}
+    assert red.clean(plain) is plain  # nothing to mask: the record itself
+    for hidden in ('say pa"ss\\word now', "s3cret-token", "x s3cret-token\ny"):
+        rec = {"a": [1, {"b": hidden}], "t": ("s3cret-token",)}
+        out = red.clean(rec)
+        assert out == red.data(rec) and MASK in out["a"][1]["b"] and out["t"] == [MASK]
+    short = {"a": "abc"}  # three characters: masked only where it stands as a value, not in free text
+    assert red.clean(short) is short
+    odd = {"a": "caf\udce9"}  # a byte that is not UTF-8 is shown as \xNN, as data() does
+    assert red.clean(odd) == red.data(odd) == {"a": "caf\\xe9"}

@@ -23,6 +23,7 @@ from .values import check_value
 from .versions import Release, format_version
 
 QUOTED_GRAMMAR = (2, 2, 0)
+FIT_CACHE_MAX = 1 << 16
 
 
 @dataclass
@@ -76,6 +77,8 @@ def _fits(m: Matrix, key: str, value: str, wanted: int) -> int:
     fine. Cached on the matrix per line, and computed only for releases asked about: a fleet's
     files share most lines, and one file rules most releases out after a few lines."""
     cache = m.__dict__.setdefault("_fit_masks", {})
+    if len(cache) > FIT_CACHE_MAX:  # bounded: a fleet of unique values must not grow memory
+        cache.clear()
     known, fit = cache.get((key, value), (0, 0))
     todo = wanted & ~known
     if todo:
@@ -121,10 +124,10 @@ def _misfits(docs: dict[str, Document], m: Matrix, pool: list[Release], grammar_
     return out
 
 
-def _similarity(doc: Document, m: Matrix, rel: Release) -> float:
-    """How close the file is to the release's shipped conf: shared keys, then equal values."""
+def _similarity(mine: dict[str, str], m: Matrix, rel: Release) -> float:
+    """How close the file (its effective key -> value) is to the release's shipped conf: shared
+    keys, then equal values."""
     shipped = _shipped(m, rel)
-    mine = {k: ln.value for k, ln in doc.effective().items() if not m.pattern_for(k)}
     if not shipped or not mine:
         return 0.0
     keys = len(shipped.keys() & mine.keys()) / len(shipped.keys() | mine.keys())
@@ -142,7 +145,10 @@ def _shipped(m: Matrix, rel: Release) -> dict[str, str]:
 def _likely(docs: dict[str, Document], m: Matrix, fits: list[Release]) -> tuple[Optional[Release], bool]:
     """The fitting release whose shipped conf the file resembles most (oldest on a tie), and
     whether it stands out (no other release scores as high)."""
-    scored = sorted(((-_similarity(docs[m.release(r).grammar], m, r), r) for r in fits))
+    mine: dict[str, dict[str, str]] = {}
+    for g, doc in docs.items():
+        mine[g] = {k: ln.value for k, ln in doc.effective().items() if not m.pattern_for(k)}
+    scored = sorted(((-_similarity(mine[m.release(r).grammar], m, r), r) for r in fits))
     if not scored or -scored[0][0] < 0.5:
         return None, False  # not a copy of a shipped conf: no release stands out
     unique = len(scored) == 1 or scored[1][0] > scored[0][0]

@@ -86,8 +86,24 @@ class Redactor:
         masked = "".join((self._structural(t) if i in hits else t) + e for i, (t, e) in enumerate(lines))
         return self.free(masked)
 
+    def clean(self, obj: Any) -> Any:
+        """``data(obj)``, but ``obj`` itself when masking would change nothing: its JSON text holds
+        no secret (in JSON-escaped form) and no byte that is not UTF-8. One C-speed dump and
+        a few substring searches instead of a walk over every node of a large record."""
+        import json
+
+        try:
+            blob = json.dumps(obj, ensure_ascii=False, check_circular=False)
+            blob.encode("utf-8")
+        except (TypeError, ValueError):  # not plain JSON data, or surrogates: the walk handles both
+            return self.data(obj)
+        for s in self.secrets:
+            if len(s) >= MIN_FREE_TEXT and json.dumps(s, ensure_ascii=False)[1:-1] in blob:
+                return self.data(obj)
+        return obj
+
     def data(self, obj: Any) -> Any:
-        """Mask every string inside JSON-like data."""
+        """Mask every string inside JSON-like data (a copy)."""
         if isinstance(obj, str):
             return self.free(obj)
         if isinstance(obj, dict):

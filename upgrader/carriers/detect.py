@@ -51,7 +51,8 @@ def detect_kind(path: Optional[str], text: str, opts: Optional[CarrierOptions] =
     name = os.path.basename(path or "")
     where = path or "<text>"
     head = text.lstrip("\ufeff")
-    if name.endswith(".service") or ".service.d" in (path or "") or re.search(r"^\[Service\]", head, re.M):
+    service = head.startswith("[Service]") or "\n[Service]" in head  # a '[Service]' line, without a regex scan
+    if name.endswith(".service") or ".service.d" in (path or "") or service:
         from .systemd import looks_like
 
         if looks_like(head):

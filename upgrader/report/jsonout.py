@@ -64,7 +64,7 @@ def outcome_to_dict(o: Outcome, matrix: Optional[Matrix] = None, with_diff: bool
     d["backup"] = o.backup
     d.update(o.extra)
     # One masking pass over the whole record, plan fields and extras alike.
-    return red.data(d) if red is not None else d
+    return red.clean(d) if red is not None else d
 
 
 def new_summary() -> dict[str, Any]:
