@@ -87,6 +87,19 @@ def check_content(data: bytes, path: str) -> None:
         raise InputError("binary content (NUL byte): not a text config", path, line)
 
 
+_LOCK_DIRS: set[str] = set()
+
+
+def _lock_dir() -> str:
+    """The private lock directory, created once per process (not once per file; checked again
+    if a temp cleaner removed it meanwhile)."""
+    d = os.environ.get("KVUPGRADE_LOCK_DIR") or os.path.join(tempfile.gettempdir(), f"kvupgrade-locks-{os.getuid()}")
+    if d not in _LOCK_DIRS or not os.path.isdir(d):
+        os.makedirs(d, mode=0o700, exist_ok=True)
+        _LOCK_DIRS.add(d)
+    return d
+
+
 @contextmanager
 def locked(real: str, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """An exclusive lock per edited file, so two applies cannot edit it at once.
@@ -96,10 +109,9 @@ def locked(real: str, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """
     from filelock import FileLock, Timeout
 
-    lock_dir = Path(os.environ.get("KVUPGRADE_LOCK_DIR") or Path(tempfile.gettempdir()) / f"kvupgrade-locks-{os.getuid()}")
-    lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    lock_dir = _lock_dir()
     name = hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:24] + ".lock"
-    lock = FileLock(str(lock_dir / name), timeout=timeout)
+    lock = FileLock(os.path.join(lock_dir, name), timeout=timeout)
     try:
         with lock:
             yield
