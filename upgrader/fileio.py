@@ -12,9 +12,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import shutil
 import stat
-import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -93,6 +91,8 @@ _LOCK_DIRS: set[str] = set()
 def _lock_dir() -> str:
     """The private lock directory, created once per process (not once per file; checked again
     if a temp cleaner removed it meanwhile)."""
+    import tempfile  # here and below: only writes need it, and a plan should not pay the import
+
     d = os.environ.get("KVUPGRADE_LOCK_DIR") or os.path.join(tempfile.gettempdir(), f"kvupgrade-locks-{os.getuid()}")
     if d not in _LOCK_DIRS or not os.path.isdir(d):
         os.makedirs(d, mode=0o700, exist_ok=True)
@@ -141,6 +141,8 @@ def write_backup(src: Source, backup_dir: Optional[str] = None, name: Optional[s
             fh.write(src.data)
             fh.flush()
             os.fsync(fh.fileno())
+        import shutil
+
         shutil.copystat(src.real, dest)
     except OSError as exc:
         raise WriteError(f"cannot write backup {dest}: {_why(exc)}; file left untouched", src.path) from None
@@ -166,6 +168,8 @@ def write_atomic(real: str, data: bytes, mode: int, expected_digest: Optional[st
     possibly Kvrocks' own CONFIG REWRITE, may have changed it since it was read); None when the
     file may be missing (a rollback restoring a deleted file).
     """
+    import tempfile
+
     folder = os.path.dirname(real) or "."
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(real) + ".", suffix=".kvupgrade")
