@@ -19,7 +19,6 @@ from typing import Iterator
 import pytest
 
 import upgrader
-from upgrader import fileio
 from upgrader.api import apply_file
 
 GOOD = "port 6666\nrocksdb.row_cache_size 1024\n"
@@ -159,7 +158,9 @@ def test_read_only_filesystem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     def erofs(*a: object, **k: object) -> None:
         raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr(fileio.tempfile, "mkstemp", erofs)
+    import tempfile  # fileio imports it when it writes
+
+    monkeypatch.setattr(tempfile, "mkstemp", erofs)
     out = apply_file(str(p), from_="2.12.0", to="2.14.0", backup=False)
     assert out.error and "read-only file system" in out.error.lower() and str(p) in out.error
     assert p.read_text() == GOOD

@@ -13,7 +13,7 @@ from typing import Any, Callable, Optional, Union
 from .confmodel import ConfigSyntaxError
 from .errors import KvUpgradeError
 from .exitcodes import Exit
-from .fileio import Source, atomic_replace, check_content, locked, read_source, write_backup
+from .fileio import Source, atomic_replace, check_content, locked, read_source, resolve, write_backup
 from .carriers import plan_any, resolve_kind  # kind=None detects conf or a carrier (docs/CARRIERS.md)
 from .findings import Plan
 from .matrix import Matrix, MatrixError
@@ -96,9 +96,8 @@ def apply_file(path: str, *, to: Union[str, Release], from_: Union[str, Release,
     """
 
     def run() -> Outcome:
-        first = read_source(path)
-        with locked(first.real, lock_timeout):
-            src = read_source(path)  # re-read under the lock: another run may have just finished
+        with locked(resolve(path), lock_timeout):
+            src = read_source(path)  # read under the lock: another run may have just finished
             plan = _plan_kind(src.text, kind, to=to, from_=from_, path=path, matrix=matrix, settings=settings)
             out = Outcome(path, plan=plan)
             if not plan.changed:

@@ -16,6 +16,7 @@ import stat
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -32,18 +33,22 @@ class Source:
     real: str  # symlinks resolved: the file that is edited
     data: bytes
     text: str
-    digest: str
     mode: int
+
+    @cached_property
+    def digest(self) -> str:
+        """sha256 of the bytes read; computed when a write needs it (a plan never does)."""
+        return hashlib.sha256(self.data).hexdigest()
 
 
 def _why(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def read_source(path: str) -> Source:
-    p = Path(path)
+def _stat_file(path: str) -> os.stat_result:
+    """The file's stat, or an InputError for anything kvupgrade must not edit."""
     try:
-        st = p.stat()
+        st = os.stat(path)
     except FileNotFoundError:
         raise InputError("no such file", path) from None
     except PermissionError:
@@ -56,21 +61,27 @@ def read_source(path: str) -> Source:
         raise InputError("not a regular file", path)
     if st.st_size > MAX_BYTES:
         raise InputError(f"file is {st.st_size} bytes; the limit is {MAX_BYTES} (not a kvrocks.conf?)", path)
+    return st
+
+
+def resolve(path: str) -> str:
+    """The real path of a file kvupgrade may edit (symlinks resolved), checked without reading it:
+    what an apply locks before it reads."""
+    _stat_file(path)
+    return os.path.realpath(path)
+
+
+def read_source(path: str) -> Source:
+    st = _stat_file(path)
     try:
-        data = p.read_bytes()
+        data = Path(path).read_bytes()
     except PermissionError:
         raise InputError("permission denied", path) from None
     except OSError as exc:
         raise InputError(f"cannot read: {_why(exc)}", path) from None
     check_content(data, path)
-    return Source(
-        path=path,
-        real=os.path.realpath(path),
-        data=data,
-        text=decode(data),
-        digest=hashlib.sha256(data).hexdigest(),
-        mode=stat.S_IMODE(st.st_mode),
-    )
+    return Source(path=path, real=os.path.realpath(path), data=data, text=decode(data),
+                  mode=stat.S_IMODE(st.st_mode))
 
 
 def check_content(data: bytes, path: str) -> None:
