@@ -216,6 +216,8 @@ class Matrix:
         cache = self.__dict__.setdefault("_pattern_cache", {})
         if key in cache:
             return cache[key]
+        if len(cache) > 1 << 16:  # bounded: per-host namespace keys must not grow a fleet run's memory
+            cache.clear()
         low = key.lower()
         found = next((p for p in self.patterns if low.startswith(p.prefix)), None)
         cache[key] = found
