@@ -252,7 +252,7 @@ class Document:
     @classmethod
     def parse(cls, text: str, grammar: Grammar = "quoted") -> "Document":
         raw = split_lines(text)
-        doc = cls._make(raw, _active_lines(raw, 0, grammar), grammar)
+        doc = cls._make(raw, _active_lines(raw, grammar), grammar)
         doc.__dict__["_text"] = text  # render() of an unedited document is the input itself
         return doc
 
@@ -311,7 +311,7 @@ class Document:
         return "".join(t + e for t, e in self._raw)
 
     def reparse(self, grammar: Grammar) -> "Document":
-        doc = Document._make(self._raw, _active_lines(self._raw, 0, grammar), grammar)
+        doc = Document._make(self._raw, _active_lines(self._raw, grammar), grammar)
         doc.__dict__["_text"] = self._text
         return doc
 
@@ -367,12 +367,12 @@ class Document:
         return list(self._by_key.get(norm_key, ()))
 
 
-def _active_lines(raw: list[tuple[str, str]], start: int, grammar: Grammar) -> list[Line]:
+def _active_lines(raw: list[tuple[str, str]], grammar: Grammar) -> list[Line]:
     """Parse the lines that are not comments or blanks. The cached per-line parse tells which
     are; only those get a Line object (a shipped conf is ~85 % comments)."""
     out: list[Line] = []
     legacy = grammar == "legacy"
-    for i, (t, e) in enumerate(raw, start + 1):
+    for i, (t, e) in enumerate(raw, 1):
         if i == 1 and t.startswith(BOM):
             ln = parse_line(t, e, 1, grammar)
             if ln.kind not in _QUIET:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from .confmodel import Document, Line, parse_line
+from .confmodel import Document, parse_line
 from .findings import Edit, Finding, Plan
 from .impact import annotate
 from .matrix import Matrix, load_matrix
@@ -207,10 +207,10 @@ def collect_secrets(doc: Document, m: Matrix) -> list[str]:
     from .redact import secret_line_indexes
 
     raw = doc.raw_lines()
-    hits = secret_line_indexes(m, raw)
-    candidates = [Line(raw[i][0], raw[i][1], i + 1) for i in sorted(hits)]
-    for grammar in ("legacy", "quoted"):
-        for ln in (parse_line(c.text, c.eol, c.lineno, grammar) for c in candidates):  # type: ignore[arg-type]
+    for i in sorted(secret_line_indexes(m, raw)):
+        text, eol = raw[i]
+        for grammar in ("legacy", "quoted"):
+            ln = parse_line(text, eol, i + 1, grammar)  # type: ignore[arg-type]
             if ln.key and m.is_secret(ln.key):
                 for v in (ln.value, ln.raw_value, ln.raw_value.strip("\"'")):
                     if v:
