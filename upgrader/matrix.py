@@ -115,29 +115,39 @@ class OptionLife:
     def state_at(self, v: Release) -> Optional[OptionState]:
         if v in self._cache:
             return self._cache[v]
-        merged: dict[str, Any] = {}
+        n = 0  # how many events are at or before v: releases between two events share one state
         for ev in self.events:
             if ev.since > v:
                 break
-            merged.update(ev.changes)
-        state: Optional[OptionState] = None
-        if merged and merged.get("status") in ("active", "deprecated"):
-            state = OptionState(
-                name=self.name,
-                status=merged["status"],
-                type=merged.get("type", "string"),
-                default=merged.get("default"),
-                min=merged.get("min"),
-                max=merged.get("max"),
-                enum_values=tuple(merged["enum_values"]) if merged.get("enum_values") else None,
-                readonly=bool(merged.get("readonly", False)),
-                unit=merged.get("unit"),
-                ifdef=merged.get("ifdef"),
-                accepted_suffixes=tuple(merged["accepted_suffixes"]) if merged.get("accepted_suffixes") else None,
-                shipped=merged.get("shipped"),
-            )
+            n += 1
+        by_count = self.__dict__.setdefault("_by_count", {})
+        if n in by_count:
+            state = by_count[n]
+        else:
+            state = by_count[n] = self._fold(n)
         self._cache[v] = state
         return state
+
+    def _fold(self, n: int) -> Optional[OptionState]:
+        merged: dict[str, Any] = {}
+        for ev in self.events[:n]:
+            merged.update(ev.changes)
+        if not merged or merged.get("status") not in ("active", "deprecated"):
+            return None
+        return OptionState(
+            name=self.name,
+            status=merged["status"],
+            type=merged.get("type", "string"),
+            default=merged.get("default"),
+            min=merged.get("min"),
+            max=merged.get("max"),
+            enum_values=tuple(merged["enum_values"]) if merged.get("enum_values") else None,
+            readonly=bool(merged.get("readonly", False)),
+            unit=merged.get("unit"),
+            ifdef=merged.get("ifdef"),
+            accepted_suffixes=tuple(merged["accepted_suffixes"]) if merged.get("accepted_suffixes") else None,
+            shipped=merged.get("shipped"),
+        )
 
     def events_between(self, lo: Release, hi: Release) -> tuple[Event, ...]:
         """Events that an upgrade from ``lo`` to ``hi`` crosses: lo < since <= hi (cached, immutable)."""
