@@ -127,3 +127,20 @@ def test_apply_through_the_fast_path_writes_like_typer(tmp_path: Path) -> None:
         return sorted(re.sub(r"\.\d{8}T\d{6}\.", ".<stamp>.", p.name) for p in d.iterdir())
 
     assert names(tmp_path / "a") == names(tmp_path / "b") == ["n.conf", "n.conf.<stamp>.kvupgrade.bak"]
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "typer"])
+def test_a_closed_pipe_is_a_quiet_exit_1(tmp_path: Path, fast: bool) -> None:
+    for i in range(60):  # enough output that the reader leaves before the writer is done
+        (tmp_path / f"n{i:02}.conf").write_text("port 6666\nrocksdb.row_cache_size 512\n" * 20)
+    env = {**os.environ, "NO_COLOR": "1", **({} if fast else {"KVUPGRADE_NO_FASTPATH": "1"})}
+    if fast:
+        env.pop("KVUPGRADE_NO_FASTPATH", None)
+    p = subprocess.Popen([sys.executable, "-m", "upgrader", "plan", "--from", "2.12.1", "--to", "2.14.0", "-j", "1",
+                          str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert p.stdout is not None and p.stderr is not None
+    p.stdout.readline()
+    p.stdout.close()  # like `| head -1`
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=60) == 1
+    assert err == ""

@@ -18,6 +18,13 @@ def main() -> None:
 
     try:
         code = fast(argv)
+    except BrokenPipeError:
+        from .commands import closed_pipe
+
+        closed_pipe()
+    except KeyboardInterrupt:  # as click reports it on the typer path
+        sys.stderr.write("Aborted!\n")
+        raise SystemExit(1) from None
     except Exception as exc:  # the same guard as cli.run: never a traceback with locals (secrets)
         if os.environ.get("KVUPGRADE_DEBUG"):
             raise

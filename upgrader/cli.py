@@ -216,6 +216,8 @@ def matrix_cmd(
 def run() -> None:
     try:
         app(prog_name="kvupgrade")
+    except BrokenPipeError:
+        commands.closed_pipe()
     except Exception as exc:  # never a traceback with locals (secrets) unless asked for
         if os.environ.get("KVUPGRADE_DEBUG"):
             raise

@@ -25,6 +25,14 @@ class Usage(Exception):
         self.param_hint = param_hint
 
 
+def closed_pipe() -> None:
+    """stdout's reader went away (``kvupgrade plan … | head``): not an error of ours. Point stdout
+    at /dev/null so the interpreter's final flush does not fail again, and exit 1 quietly."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(int(Exit.ERROR))
+
+
 def fail(msg: str) -> None:
     sys.stderr.write(f"kvupgrade: error: {msg}\n")
     raise SystemExit(int(Exit.ERROR))
