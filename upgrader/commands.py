@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, List, Optional
+from typing import Any, Callable, List, Optional
 
 from . import __version__
 from .exitcodes import Exit
@@ -160,4 +160,4 @@ def check(*, paths: Optional[List[str]], to: str, fmt: Any, kind: Optional[str],
                          jobs=jobs, no_progress=no_progress)
 
 
-COMMANDS = {"plan": plan, "apply": apply, "check": check}
+COMMANDS: dict[str, Callable[..., int]] = {"plan": plan, "apply": apply, "check": check}

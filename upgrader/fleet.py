@@ -302,7 +302,7 @@ class RenderSpec:
 
 def _compact(f: dict[str, Any], rendered: str) -> dict[str, Any]:
     """What the parent needs of a rendered record: the output, the summary counts, the exit code."""
-    out = {k: f[k] for k in ("path", "status", "exit", "changed", "error") if k in f}
+    out: dict[str, Any] = {k: f[k] for k in ("path", "status", "exit", "changed", "error") if k in f}
     out["findings"] = [{"severity": x["severity"], "option": x["option"]} for x in f.get("findings", ())]
     out["rendered"] = rendered
     return out
@@ -627,7 +627,7 @@ class RunResult:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def run(job: FleetJob, paths: Iterable[str], *, fmt: str, jobs: int, meta: dict[str, Any],
+def run(job: FleetJob, paths: Iterable[Any], *, fmt: str, jobs: int, meta: dict[str, Any],
         show_diff: bool = True, progress: bool = True, out: Optional[IO[str]] = None,
         err: Optional[IO[str]] = None, total: Optional[int] = None) -> RunResult:
     """Process the fleet and write the report; the exit code is the worst per-file outcome."""

@@ -119,11 +119,10 @@ def plan_text(
     settings = settings or Settings()
     target = m.resolve(to)
     detected = None
-    parsed = {}
+    parsed: dict[str, Document] = {}
     if from_ is None or (isinstance(from_, str) and from_.strip().lower() == "auto"):
         from .detect import detect_source
 
-        parsed: dict[str, Document] = {}
         det = detect_source(text, m, target, parsed)
         source = det.version
         detected = det.to_dict()
