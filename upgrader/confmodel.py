@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import chain, repeat
 from typing import Iterator, Literal, Optional
 
 Grammar = Literal["legacy", "quoted"]
@@ -213,7 +214,10 @@ def split_lines(text: str) -> list[tuple[str, str]]:
     """Split on '\\n' only (as std::getline does), keeping each terminator."""
     parts = text.split("\n")
     last = parts.pop()
-    out = [(p[:-1], "\r\n") if p.endswith("\r") else (p, "\n") for p in parts]
+    if "\r" not in text:  # the common case, at C speed
+        out = list(zip(parts, repeat("\n", len(parts))))
+    else:
+        out = [(p[:-1], "\r\n") if p.endswith("\r") else (p, "\n") for p in parts]
     if last:
         out.append((last, ""))
     return out
@@ -308,7 +312,7 @@ class Document:
 
     @cached_property
     def _text(self) -> str:
-        return "".join(t + e for t, e in self._raw)
+        return "".join(chain.from_iterable(self._raw))
 
     def reparse(self, grammar: Grammar) -> "Document":
         doc = Document._make(self._raw, _active_lines(self._raw, grammar), grammar)
