@@ -45,6 +45,8 @@ def spec_from_app() -> dict[str, list[dict[str, Any]]]:
                 "secondary": list(p.secondary_opts), "flag": bool(getattr(p, "is_flag", False)),
                 "multiple": bool(p.multiple or p.nargs == -1), "required": bool(p.required), "type": kind,
                 "choices": list(t.choices) if kind == "choice" else None, "default": default,
+                # None where the option class has no flag_value (typer's own: a bool flag stores True)
+                "flag_value": getattr(p, "flag_value", None) if getattr(p, "is_flag", False) else None,
             })
         spec[name] = params
     return spec
@@ -82,8 +84,8 @@ def parse(argv: list[str], spec: dict[str, list[dict[str, Any]]]) -> Optional[tu
         if p is None:
             return None  # --help, unknown options, grouped short flags: typer's to answer
         if p["flag"]:
-            if value is not None:
-                return None
+            if value is not None or p["type"] != "bool" or p["flag_value"] not in (None, True):
+                return None  # a flag with a value, or a flag that stores something else: typer's
             values[p["name"]] = True
             continue
         if value is None:
