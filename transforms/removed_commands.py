@@ -13,8 +13,7 @@ The matrix records these as behaviours, not as a command list, so the names live
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterator, NamedTuple, Optional
 
 from upgrader.confmodel import Line
 from upgrader.findings import Finding
@@ -32,8 +31,7 @@ transform = Transform(
 )
 
 
-@dataclass(frozen=True)
-class Removal:
+class Removal(NamedTuple):
     removed: Release
     matches: Callable[[str], bool]
     what: str

@@ -14,7 +14,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional, Union
+from typing import Any, Iterable, NamedTuple, Optional, Union
 
 from .versions import Release, VersionError, format_version, parse_version, resolve
 
@@ -36,8 +36,7 @@ def default_matrix_path() -> Path:
     return packaged if packaged.exists() else PACKAGE_DIR.parent / "version_matrix.yaml"
 
 
-@dataclass(frozen=True)
-class ReleaseInfo:
+class ReleaseInfo(NamedTuple):
     version: Release
     date: Optional[str]
     evidence: str
@@ -56,8 +55,7 @@ class ReleaseInfo:
         return format_version(self.version)
 
 
-@dataclass(frozen=True)
-class OptionState:
+class OptionState(NamedTuple):
     """An option as it stands in one release."""
 
     name: str
@@ -73,18 +71,8 @@ class OptionState:
     accepted_suffixes: Optional[tuple[str, ...]] = None
     shipped: Optional[str] = None
 
-    def __hash__(self) -> int:
-        # States key the value-check caches; hashing twelve fields on every lookup was a hot spot.
-        h = self.__dict__.get("_hash")
-        if h is None:
-            h = hash((self.name, self.status, self.type, self.default, self.min, self.max, self.enum_values,
-                      self.readonly, self.unit, self.ifdef, self.accepted_suffixes, self.shipped))
-            object.__setattr__(self, "_hash", h)
-        return h
 
-
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     """One change in an option's life, as recorded in the matrix."""
 
     option: str
@@ -158,8 +146,7 @@ class OptionLife:
         return hit
 
 
-@dataclass(frozen=True)
-class Behaviour:
+class Behaviour(NamedTuple):
     id: str
     since: Release
     title: str
@@ -168,8 +155,7 @@ class Behaviour:
     evidence: str
 
 
-@dataclass(frozen=True)
-class Pattern:
+class Pattern(NamedTuple):
     prefix: str
     secret: bool
     since: Release

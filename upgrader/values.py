@@ -11,9 +11,8 @@ Integer parsing changed across releases (README of the reference tables, section
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from .matrix import OptionState
 
@@ -75,8 +74,7 @@ def read_int_with_unit(text: str) -> int:
     return int(m.group(1)) * _UNIT_SUFFIX[m.group(2).lower()]
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     """What the release makes of the text: a canonical value to compare across releases."""
 
     canonical: str

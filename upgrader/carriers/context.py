@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import NamedTuple, Optional, Union
 
 from ..matrix import Matrix
 from ..planner import Settings
 from ..versions import Release, VersionError
 
 
-@dataclass(frozen=True)
-class CarrierOptions:
+class CarrierOptions(NamedTuple):
     vars_dict: str = "kvrocks_config"  # Ansible: dict of kvrocks options
     vars_rename_list: str = "kvrocks_rename_commands"  # Ansible: list of "OLD NEW" renames
     # Helm: dotted key paths tried in order (a segment may not contain '.')

@@ -122,7 +122,7 @@ def kinds_in(text: str) -> set[str]:
                 img = text_of(get(c, "image")) or ""
                 cmd = get(c, "command")
                 first = text_of(cmd.value[0]) if isinstance(cmd, SequenceNode) and cmd.value else ""
-                if CarrierOptions.image_match in img or (first or "").rsplit("/", 1)[-1] == "kvrocks":
+                if CarrierOptions().image_match in img or (first or "").rsplit("/", 1)[-1] == "kvrocks":
                     out.add("flags-k8s")
     return out
 

@@ -17,13 +17,12 @@ settled: the model counts it from 2.9.0 and says so for 2.8.0.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..versions import Release
 
 
-@dataclass(frozen=True)
-class ColumnFamily:
+class ColumnFamily(NamedTuple):
     name: str
     since: Release
     evidence: str  # how the first release was placed (names and options are read in the source)

@@ -8,8 +8,7 @@ ignored, so neither contributes anything to the resource model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from ..confmodel import Document
 from ..matrix import Matrix
@@ -17,8 +16,7 @@ from ..values import ValueProblem, read_value
 from ..versions import Release, format_version
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     key: str
     value: Optional[str]  # canonical ("yes", "4096", "snappy"); None when the release has no effect for it
     origin: str  # file | default | ignored (deprecated) | absent (not an option) | refused (bad value: default used)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Any, NamedTuple, Optional, Union
 
 Value = Union[int, str, bool, None]
 AREAS = ("memory", "compaction", "disk", "write-stalls", "throughput")
 
 
-@dataclass(frozen=True)
-class Quantity:
+class Quantity(NamedTuple):
     area: str  # one of AREAS
     id: str  # stable within its area, e.g. "block_cache"
     label: str
