@@ -240,25 +240,18 @@ class Document:
     only; a ``Line`` is built for them only if ``lines`` is asked for. Never mutated in
     place: edits produce a new Document, so the indexes below are computed once."""
 
-    def __init__(self, lines: Optional[list[Line]] = None, grammar: Grammar = "quoted") -> None:
-        lines = list(lines or [])
+    def __init__(self, raw: list[tuple[str, str]], active: list[Line], grammar: Grammar,
+                 text: Optional[str] = None) -> None:
         self.grammar: Grammar = grammar
-        self._raw: list[tuple[str, str]] = [(ln.text, ln.eol) for ln in lines]
-        self._active: list[Line] = [ln for ln in lines if ln.kind not in _QUIET]
-        self.__dict__["lines"] = lines
-
-    @classmethod
-    def _make(cls, raw: list[tuple[str, str]], active: list[Line], grammar: Grammar) -> "Document":
-        doc = cls.__new__(cls)
-        doc.grammar, doc._raw, doc._active = grammar, raw, active
-        return doc
+        self._raw = raw  # (text, terminator) of every line
+        self._active = active  # the parsed lines that are not comments or blanks
+        if text is not None:
+            self.__dict__["_text"] = text  # render() of an unedited document is the input itself
 
     @classmethod
     def parse(cls, text: str, grammar: Grammar = "quoted") -> "Document":
         raw = split_lines(text)
-        doc = cls._make(raw, _active_lines(raw, grammar), grammar)
-        doc.__dict__["_text"] = text  # render() of an unedited document is the input itself
-        return doc
+        return cls(raw, _active_lines(raw, grammar), grammar, text)
 
     @classmethod
     def parse_bytes(cls, data: bytes, grammar: Grammar = "quoted") -> "Document":
@@ -275,7 +268,7 @@ class Document:
             if ln.kind not in _QUIET:
                 active.append(ln)
         active.sort(key=lambda ln: ln.lineno)
-        return Document._make(raw, active, self.grammar)
+        return Document(raw, active, self.grammar)
 
     def __repr__(self) -> str:
         return f"Document(grammar={self.grammar!r}, lines={len(self._raw)}, active={len(self._active)})"
@@ -315,9 +308,7 @@ class Document:
         return "".join(chain.from_iterable(self._raw))
 
     def reparse(self, grammar: Grammar) -> "Document":
-        doc = Document._make(self._raw, _active_lines(self._raw, grammar), grammar)
-        doc.__dict__["_text"] = self._text
-        return doc
+        return Document(self._raw, _active_lines(self._raw, grammar), grammar, self._text)
 
     @property
     def dominant_eol(self) -> str:
