@@ -72,14 +72,6 @@ IGNORE = typer.Option(None, "--ignore", help="Skip these transforms (repeatable)
 NO_PROGRESS = typer.Option(False, "--no-progress", help="No progress line (it is shown only when stderr is a terminal).")
 
 
-def _matrix(matrix: Optional[Path], overlay: Optional[List[Path]]):  # type: ignore[no-untyped-def]
-    return commands.load(matrix, overlay)
-
-
-def _fail(msg: str) -> None:
-    commands.fail(msg)
-
-
 def _run(fn, params: dict) -> None:  # type: ignore[no-untyped-def]
     """Call a typer-free command body (upgrader/commands.py) and turn its outcome into click's."""
     try:
@@ -158,9 +150,9 @@ def rollback(
     try:
         man = read_manifest(manifest)
     except KvUpgradeError as exc:
-        _fail(exc.render())
+        commands.fail(exc.render())
     if run_id is not None and not any(r.get("run_id") == run_id for r in man.runs):
-        _fail(f"{man.path}: no run {run_id!r} (runs: {', '.join(r.get('run_id', '?') for r in man.runs) or 'none'})")
+        commands.fail(f"{man.path}: no run {run_id!r} (runs: {', '.join(r.get('run_id', '?') for r in man.runs) or 'none'})")
     for p in man.problems:
         typer.echo(f"kvupgrade: warning: {p}", err=True)
     counts = {"restored": 0, "unchanged": 0, "refused": 0, "error": 0}
@@ -201,7 +193,7 @@ def matrix_cmd(
 
     from .changes import changes_between
 
-    m = _matrix(matrix, overlay)
+    m = commands.load(matrix, overlay)
     commands.check_versions(m, to, from_)
     data = changes_between(m, m.resolve(from_), m.resolve(to))
     if fmt is Format.json:
