@@ -365,7 +365,9 @@ def assemble(text: str, kind: str, units: list[Unit], *, to: Union[str, Release]
     outs = [o for o in (plan_unit(u, to=to, from_=from_, path=path, matrix=m, settings=settings) for u in units)
             if o is not None] + list(planned or [])
     all_findings = list(findings or [])
-    all_secrets = set(secrets or [])
+    from ..secretscan import scan
+
+    all_secrets = set(secrets or []) | scan(m, text)  # what no carrier parsed (a Helm password:, --k=v)
     splices: list[Splice] = []
     for u in units:
         all_secrets.update(u.secrets)

@@ -1,0 +1,85 @@
+"""Where secret values stand in raw text, whatever the file is: one regex pass per form.
+
+The carriers collect secrets from what they parse; this scan collects them from the bytes, so
+text no parser understood (a YAML error, a CR-only file, a ``--key=value`` word, a commented-out
+line, a Helm ``password:``) is masked all the same. It over-collects on purpose: a word that
+only looks like a secret value is masked too, which costs a ``********`` in output, never a leak.
+
+Three forms, each a linear ``finditer`` (pure: text in, spans out):
+
+* a flag: ``--requirepass=v``, ``--requirepass v``, ``"--requirepass", "v"``, or a YAML list
+  item ``- --requirepass`` followed by ``- v``;
+* a YAML/JSON key: ``requirepass: v``, ``"masterauth": "v"``, any ``…password: v`` (Helm, operator);
+* a conf line, also commented out (``# requirepass v``), also after a lone CR (or its escape ``\\r``).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterator
+
+from .matrix import Matrix
+
+# A value: double-quoted (with escapes), single-quoted, or a bare word (which a quoted repr's
+# "\r"/"\n" escape ends, as a real line end would).
+_VAL = r"""(?P<val>"(?:[^"\\\r\n]|\\.)*"?|'(?:[^'\r\n]|'')*'?|(?:[^\s\\]|\\(?![rn]))+)(?=(?P<rest>[^\r\n]*))"""
+_BARE_END = "\"',]}"  # what ends a bare value inside a list or a flow mapping
+
+
+@lru_cache(maxsize=8)
+def _patterns(keys: tuple[str, ...], prefixes: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    key = "|".join([re.escape(k) for k in sorted(keys, key=len, reverse=True)]
+                   + [re.escape(p) + r"[^\s=:\"',]+" for p in prefixes])
+    flag = re.compile(r"--(?:" + key + r")(?:=|[\"']?[ \t]*,[ \t]*|[\"']?[ \t]*\r?\n[ \t]*-[ \t]+|[ \t]+)" + _VAL,
+                      re.I)
+    ykey = re.compile(r"(?<![\w.-])[\"']?(?:" + key + r"|[\w.-]*password)[\"']?[ \t]*:[ \t]+" + _VAL, re.I)
+    # a line starts after a newline, a lone CR, or their escapes in a quoted repr ('6666\\rrequirepass …')
+    conf = re.compile(r"(?:^|(?<=\r)|(?<=\\[rn]))[ \t]*(?:#[ \t#]*)?(?:" + key + r")[ \t]+" + _VAL, re.I | re.M)
+    return flag, ykey, conf
+
+
+def _needles(m: Matrix) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    keys = tuple(sorted(m.secret_keys()))
+    prefixes = tuple(sorted(n for n in m.secret_needles() if n not in keys))
+    return keys, prefixes
+
+
+def may_hold(m: Matrix, text: str) -> bool:
+    low = text.lower()
+    return "password" in low or any(n in low for n in m.secret_needles())
+
+
+def value_spans(m: Matrix, text: str) -> Iterator[tuple[int, int]]:
+    """Spans of the values that stand after a secret key, quotes left out."""
+    if not may_hold(m, text):
+        return
+    for rx in _patterns(*_needles(m)):
+        for mt in rx.finditer(text):
+            a, b = mt.span("val")
+            raw = mt.group("val")
+            if raw[:1] in "\"'":
+                a, b = a + 1, b - (1 if len(raw) > 1 and raw[-1] == raw[0] else 0)
+            else:
+                core = raw.rstrip(_BARE_END)
+                b = a + len(core)
+            if b > a:
+                yield a, b
+
+
+def scan(m: Matrix, text: str) -> set[str]:
+    """Every value that stands after a secret key in ``text``, in the forms output may show it."""
+    out: set[str] = set()
+    if not may_hold(m, text):
+        return out
+    for rx in _patterns(*_needles(m)):
+        for mt in rx.finditer(text):
+            raw, rest = mt.group("val"), mt.group("rest")
+            forms = {raw, raw.rstrip(_BARE_END), raw.strip("\"'"), raw.lstrip("*&!").rstrip(_BARE_END),
+                     (raw + rest).rstrip(" \t")}
+            if raw[:1] == '"':
+                forms.add(raw.strip('"').replace('\\"', '"').replace("\\\\", "\\"))
+            elif raw[:1] == "'":
+                forms.add(raw.strip("'").replace("''", "'"))
+            out.update(f for f in forms if f)
+    return out
