@@ -168,3 +168,22 @@ def test_masking_is_linear_in_the_number_of_secrets() -> None:
     took = time.perf_counter() - t0
     assert out.count(MASK) == len(tokens) and not any(t in out for t in tokens[::997])
     assert took < 20, f"masking 60,000 secrets took {took:.1f} s"
+
+
+def test_debug_traceback_of_an_internal_error_is_masked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """KVUPGRADE_DEBUG=1 puts the traceback in the record; a bug whose message quotes the file's
+    password must not print it (the record goes through the same scan and masking)."""
+    from upgrader import api, fleet
+
+    p = tmp_path / "kvrocks.conf"
+    p.write_text("port 6666\nrequirepass Dbg-PLANTED-fourteen\nmasterauth K2w\n")
+
+    def buggy(path: str, **kw: object):  # type: ignore[no-untyped-def]
+        raise RuntimeError(f"boom: {Path(path).read_text()!r}")
+
+    monkeypatch.setattr(api, "plan_file", buggy)
+    monkeypatch.setenv("KVUPGRADE_DEBUG", "1")
+    recs = list(fleet.run_files(fleet.FleetJob(command="plan", to="2.14.0", from_="2.12.0"), [str(p)], jobs=1))
+    err = recs[0]["error"]
+    assert "internal error" in err and "Traceback" in err and "boom" in err
+    assert "Dbg-PLANTED-fourteen" not in err and "K2w" not in err and "********" in err
