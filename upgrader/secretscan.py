@@ -1,8 +1,9 @@
 """Where secret values stand in raw text, whatever the file is: one regex pass per form.
 
 The carriers collect secrets from what they parse; this scan collects them from the bytes, so
-text no parser understood (a YAML error, a CR-only file, a ``--key=value`` word, a commented-out
-line, a Helm ``password:``) is masked all the same. It over-collects on purpose: a word that
+text no parser understood (a YAML error, a CR-only file, a ``--key=value`` word, a Helm
+``password:``) is masked all the same. ``value_spans`` finds where such values stand, which
+masks the file's own text (diffs) structurally in every carrier, commented-out lines included. It over-collects on purpose: a word that
 only looks like a secret value is masked too, which costs a ``********`` in output, never a leak.
 
 Three forms, each a linear ``finditer`` (pure: text in, spans out):
@@ -35,7 +36,7 @@ def _patterns(keys: tuple[str, ...], prefixes: tuple[str, ...]) -> tuple[re.Patt
                       re.I)
     ykey = re.compile(r"(?<![\w.-])[\"']?(?:" + key + r"|[\w.-]*password)[\"']?[ \t]*:[ \t]+" + _VAL, re.I)
     # a line starts after a newline, a lone CR, or their escapes in a quoted repr ('6666\\rrequirepass …')
-    conf = re.compile(r"(?:^|(?<=\r)|(?<=\\[rn]))[ \t]*(?:#[ \t#]*)?(?:" + key + r")[ \t]+" + _VAL, re.I | re.M)
+    conf = re.compile(r"(?:^|(?<=\r)|(?<=\\[rn]))[ \t]*(?P<hash>#[ \t#]*)?(?:" + key + r")[ \t]+" + _VAL, re.I | re.M)
     return flag, ykey, conf
 
 
@@ -45,41 +46,68 @@ def _needles(m: Matrix) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return keys, prefixes
 
 
-def may_hold(m: Matrix, text: str) -> bool:
+def _windows(m: Matrix, text: str) -> list[tuple[int, int]]:
+    """The lines that mention a secret key (and the line after each, where a list item may hold
+    the flag's value), merged: the regexes run on these only. Needles are found with str.find,
+    at C speed, so a file with no secret costs one pass per needle."""
     low = text.lower()
-    return "password" in low or any(n in low for n in m.secret_needles())
+    if len(low) != len(text):  # a character whose lower case is longer: positions would not match
+        return [(0, len(text))]
+    spans: list[tuple[int, int]] = []
+    for needle in (*m.secret_needles(), "password"):
+        pos = low.find(needle)
+        while pos >= 0:
+            a = max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos)) + 1
+            nl = text.find("\n", pos)
+            nl2 = -1 if nl < 0 else text.find("\n", nl + 1)
+            b = len(text) if nl2 < 0 else nl2 + 1
+            spans.append((a, b))
+            pos = low.find(needle, b if b > pos else pos + 1)
+    spans.sort()
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(b, out[-1][1]))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _matches(m: Matrix, text: str) -> Iterator[tuple[int, "re.Match[str]"]]:
+    """(offset, match) of every form in the windows of ``text``; spans are window-relative."""
+    rxs = _patterns(*_needles(m))
+    for a, b in _windows(m, text):
+        window = text[a:b]
+        for rx in rxs:
+            for mt in rx.finditer(window):
+                yield a, mt
 
 
 def value_spans(m: Matrix, text: str) -> Iterator[tuple[int, int]]:
     """Spans of the values that stand after a secret key, quotes left out."""
-    if not may_hold(m, text):
-        return
-    for rx in _patterns(*_needles(m)):
-        for mt in rx.finditer(text):
-            a, b = mt.span("val")
-            raw = mt.group("val")
-            if raw[:1] in "\"'":
-                a, b = a + 1, b - (1 if len(raw) > 1 and raw[-1] == raw[0] else 0)
-            else:
-                core = raw.rstrip(_BARE_END)
-                b = a + len(core)
-            if b > a:
-                yield a, b
+    for off, mt in _matches(m, text):
+        a, b = mt.span("val")
+        raw = mt.group("val")
+        if raw[:1] in "\"'":
+            a, b = a + 1, b - (1 if len(raw) > 1 and raw[-1] == raw[0] else 0)
+        else:
+            b = a + len(raw.rstrip(_BARE_END))
+        if b > a:
+            yield off + a, off + b
 
 
 def scan(m: Matrix, text: str) -> set[str]:
     """Every value that stands after a secret key in ``text``, in the forms output may show it."""
     out: set[str] = set()
-    if not may_hold(m, text):
-        return out
-    for rx in _patterns(*_needles(m)):
-        for mt in rx.finditer(text):
-            raw, rest = mt.group("val"), mt.group("rest")
-            forms = {raw, raw.rstrip(_BARE_END), raw.strip("\"'"), raw.lstrip("*&!").rstrip(_BARE_END),
-                     (raw + rest).rstrip(" \t")}
-            if raw[:1] == '"':
-                forms.add(raw.strip('"').replace('\\"', '"').replace("\\\\", "\\"))
-            elif raw[:1] == "'":
-                forms.add(raw.strip("'").replace("''", "'"))
-            out.update(f for f in forms if f)
+    for _, mt in _matches(m, text):
+        if mt.groupdict().get("hash"):
+            continue  # a commented-out value: masked where it stands (Redactor.text), not in all output
+        raw, rest = mt.group("val"), mt.group("rest")
+        forms = {raw, raw.rstrip(_BARE_END), raw.strip("\"'"), raw.lstrip("*&!").rstrip(_BARE_END),
+                 (raw + rest).rstrip(" \t")}
+        if raw[:1] == '"':
+            forms.add(raw.strip('"').replace('\\"', '"').replace("\\\\", "\\"))
+        elif raw[:1] == "'":
+            forms.add(raw.strip("'").replace("''", "'"))
+        out.update(f for f in forms if f)
     return out
