@@ -40,15 +40,22 @@ def _patterns(keys: tuple[str, ...], prefixes: tuple[str, ...]) -> tuple[re.Patt
     return flag, ykey, conf
 
 
+_NEEDLES: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
 def _needles(m: Matrix) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    keys = tuple(sorted(m.secret_keys()))
-    prefixes = tuple(sorted(n for n in m.secret_needles() if n not in keys))
-    return keys, prefixes
+    """(secret keys, secret key prefixes) of a matrix, computed once per distinct set."""
+    needles = m.secret_needles()
+    got = _NEEDLES.get(needles)
+    if got is None:
+        keys = tuple(sorted(m.secret_keys()))
+        got = _NEEDLES[needles] = keys, tuple(n for n in needles if n not in keys)
+    return got
 
 
 def _windows(m: Matrix, text: str) -> list[tuple[int, int]]:
-    """The lines that mention a secret key (and the line after each, where a list item may hold
-    the flag's value), merged: the regexes run on these only. Needles are found with str.find,
+    """The lines that mention a secret key (and the line after a ``--key`` flag, where a list item
+    may hold its value), merged: the regexes run on these only. Needles are found with str.find,
     at C speed, so a file with no secret costs one pass per needle."""
     low = text.lower()
     if len(low) != len(text):  # a character whose lower case is longer: positions would not match
@@ -59,8 +66,9 @@ def _windows(m: Matrix, text: str) -> list[tuple[int, int]]:
         while pos >= 0:
             a = max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos)) + 1
             nl = text.find("\n", pos)
-            nl2 = -1 if nl < 0 else text.find("\n", nl + 1)
-            b = len(text) if nl2 < 0 else nl2 + 1
+            if text.startswith("--", pos - 2):  # a flag: its value may be the next list item
+                nl = -1 if nl < 0 else text.find("\n", nl + 1)
+            b = len(text) if nl < 0 else nl + 1
             spans.append((a, b))
             pos = low.find(needle, b if b > pos else pos + 1)
     spans.sort()
