@@ -187,3 +187,38 @@ def test_debug_traceback_of_an_internal_error_is_masked(tmp_path: Path, monkeypa
     err = recs[0]["error"]
     assert "internal error" in err and "Traceback" in err and "boom" in err
     assert "Dbg-PLANTED-fourteen" not in err and "K2w" not in err and "********" in err
+
+
+@pytest.mark.parametrize("text,value", [
+    ("--requirepass=Fv-one", "Fv-one"),
+    ("ExecStart=/bin/kvrocks --masterauth 'Fv two'", "Fv two"),
+    ('args: ["--requirepass", "Fv-three"]', "Fv-three"),
+    ("      - --requirepass\n      - Fv-four\n", "Fv-four"),
+    ("--namespace.tenant_b=Fv-five", "Fv-five"),
+    ("kvrocks_config:\n  requirepass: 'Fv-six'\n", "Fv-six"),
+    ('{"masterauth": "Fv-se\\"ven"}', 'Fv-se"ven'),
+    ("auth:\n  password: Fv-eight\n", "Fv-eight"),
+    ("spec:\n  redisPassword: Fv-nine  # set by CI\n", "Fv-nine"),
+    ("port 1\rrequirepass Fv-ten\rmasterauth x\r", "Fv-ten"),
+    ("kvrocks_config:\n  requirepass: *Fv-eleven\n", "Fv-eleven"),
+    ("tls-key-file-pass Fv twelve with spaces\n", "Fv twelve with spaces"),
+])
+def test_scan_finds_the_value_in_every_form(text: str, value: str) -> None:
+    from upgrader.matrix import load_matrix
+    from upgrader.secretscan import scan
+
+    assert value in scan(load_matrix(), text)
+
+
+def test_scan_ignores_files_without_a_secret_key_and_comments_are_masked_in_place() -> None:
+    from upgrader.matrix import load_matrix
+    from upgrader.redact import Redactor
+    from upgrader.secretscan import scan
+
+    m = load_matrix()
+    assert scan(m, "port 6666\nworkers 8\n# a comment\n") == set()
+    text = "port 1\n# requirepass Cm-one\n  #  masterauth: Cm-two\n# --requirepass=Cm-three\n"
+    assert scan(m, text) <= {"Cm-two", "Cm-three"}  # commented conf lines are not free-text secrets...
+    shown = Redactor(m, scan(m, text)).text(text)
+    assert "Cm-" not in shown and shown.count("********") == 3  # ...but they are masked where they stand
+    assert "not a secret: requirepass" == Redactor(m, ["abc"]).free("not a secret: requirepass")
