@@ -148,14 +148,14 @@ class Redactor:
     def text(self, conf_text: str) -> str:
         lines = split_lines(conf_text)
         hits = secret_line_indexes(self.matrix, lines)
-        masked = "".join((self._structural(t) if i in hits else t) + e for i, (t, e) in enumerate(lines))
+        masked = self.free("".join((self._structural(t) if i in hits else t) + e for i, (t, e) in enumerate(lines)))
         if hits:  # every carrier's forms (--k=v, k: v, # k v), whatever the value: this is the file itself
             from .secretscan import value_spans
 
             spans = list(value_spans(self.matrix, masked))
             if spans:
                 masked = _masked(masked, _merge(spans))
-        return self.free(masked)
+        return masked
 
     def clean(self, obj: Any) -> Any:
         """``data(obj)``, but ``obj`` itself when masking would change nothing: its JSON text holds
