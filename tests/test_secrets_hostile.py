@@ -67,6 +67,9 @@ CASES: dict[str, Case] = {
         "image:\n  repository: apache/kvrocks\n  tag: 2.12.1\nauth:\n  password: Hp-auth-PLANTED-eleven\n"
         "password: Hp-top-PLANTED-twelve\nkvrocks:\n  config:\n    requirepass: Z8c\n"
         "    rocksdb.row_cache_size: 64\n"), ("Hp-auth-PLANTED-eleven", "Hp-top-PLANTED-twelve", "Z8c")),
+    "helm-short-password": Case("values.yaml", (
+        "image:\n  repository: apache/kvrocks\n  tag: 2.12.1\nkvrocks:\n  auth:\n    password: P4q\n"
+        "  config:\n    rocksdb.row_cache_size: 64\n    port: 6666\n"), ("P4q",)),
     "operator-password": Case("kvrocks-cr.yaml", (
         "apiVersion: kvrocks.apache.org/v1alpha1\nkind: KVRocks\nmetadata:\n  name: kv\nspec:\n"
         "  image: apache/kvrocks:2.12.1\n  password: Op-spec-PLANTED-thirteen\n  kvrocksConfig:\n"
@@ -103,7 +106,8 @@ def test_the_cases_reach_the_paths_they_attack(tmp_path: Path) -> None:
     from upgrader.report.jsonout import outcome_to_dict
 
     for case in ("compose-equals", "systemd-equals", "shell-equals", "k8s-args-equals", "short-conf",
-                 "commented-secret", "yaml-vars-short", "helm-passwords", "compose-list-equals"):
+                 "commented-secret", "yaml-vars-short", "helm-passwords", "compose-list-equals",
+                 "helm-short-password"):
         c = CASES[case]
         p = tmp_path / case / c.name
         p.parent.mkdir()

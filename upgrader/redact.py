@@ -149,13 +149,12 @@ class Redactor:
         lines = split_lines(conf_text)
         hits = secret_line_indexes(self.matrix, lines)
         masked = self.free("".join((self._structural(t) if i in hits else t) + e for i, (t, e) in enumerate(lines)))
-        if hits:  # every carrier's forms (--k=v, k: v, # k v), whatever the value: this is the file itself
-            from .secretscan import value_spans
+        # Every carrier's forms (--k=v, k: v, a Helm password:, # k v), whatever the value: this
+        # is the file itself, where a value after a secret key is a secret.
+        from .secretscan import value_spans
 
-            spans = list(value_spans(self.matrix, masked))
-            if spans:
-                masked = _masked(masked, _merge(spans))
-        return masked
+        spans = list(value_spans(self.matrix, masked))
+        return _masked(masked, _merge(spans)) if spans else masked
 
     def clean(self, obj: Any) -> Any:
         """``data(obj)``, but ``obj`` itself when masking would change nothing: its JSON text holds
