@@ -134,6 +134,16 @@ def validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schemas[0], registry=registry)
 
 
+def error_path(error: jsonschema.ValidationError) -> tuple[Any, ...]:
+    """Path of a schema error; an unexpected key is located at itself, not at its parent."""
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        extra = [k for k in error.instance if k not in error.schema.get("properties", {})]
+        if extra:
+            return (*path, extra[0])
+    return path
+
+
 def read_source(path: Path, check: jsonschema.Draft202012Validator) -> Source:
     try:
         text = path.read_text(encoding="utf-8")
@@ -144,14 +154,16 @@ def read_source(path: Path, check: jsonschema.Draft202012Validator) -> Source:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
-        what = " ".join(str(s) for s in (exc.context, exc.problem) if s)
+        # ruamel appends the values to a duplicate-key message; the key and line are what helps.
+        problem = str(exc.problem or "").split(" with value ", 1)[0]
+        what = " ".join(str(s) for s in (exc.context, problem) if s)
         raise FactsError(f"{display(path)}{line}: not valid YAML: {what}") from None
     source = Source(path, text, data)
     if not isinstance(data, dict):
         raise FactsError(f"{display(path)}: expected a mapping at the top level")
     errors = sorted(check.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
-        lines = [f"{source.where(*e.absolute_path)}: {e.message[:300]}" for e in errors[:10]]
+        lines = [f"{source.where(*error_path(e))}: {e.message[:300]}" for e in errors[:10]]
         more = f"\n({len(errors) - 10} more)" if len(errors) > 10 else ""
         raise FactsError("invalid facts file:\n" + "\n".join(lines) + more)
     return source
