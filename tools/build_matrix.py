@@ -31,7 +31,7 @@ import jsonschema
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from matrix_facts import FACTS_DIR, GENERAL, MATRIX_SCHEMA, Facts, FactsError, load_facts  # noqa: E402
+from matrix_facts import FACTS_DIR, GENERAL, MATRIX_SCHEMA, Facts, FactsError, load_facts, vkey  # noqa: E402
 
 FORMAT = 1
 
@@ -52,13 +52,6 @@ ENTRY_KEY_ORDER = [
     "since", "status", *DOMAIN_FIELDS, "renamed_to", "summary", "reason", "note", "refs", "evidence", "impact",
 ]
 ANNOTATION_KEYS = {"refs", "summary", "reason", "note", "renamed_to", "fields"}
-
-Version = tuple[int, ...]
-
-
-def vkey(version: str) -> Version:
-    return tuple(int(p) for p in version.split("."))
-
 
 class BuildError(Exception):
     pass
@@ -99,14 +92,18 @@ def release_eras(version: str) -> dict[str, Any]:
 def check_release_files(index: dict[str, Any], facts: Facts) -> None:
     """Every facts file names a release index.json knows; no_table exactly on the table-less ones."""
     with_table = {entry["version"] for entry in index["versions"]}
-    for version in sorted(set(facts.releases_without_table) & with_table, key=vkey):
-        raise FactsError(f"{facts.where(version, 'no_table')}: {version} has an option table")
     indexed_extra = {r["version"] for r in index.get("releases_without_table", [])}
-    for version in sorted(set(facts.sources) - with_table - indexed_extra - {GENERAL}, key=vkey):
-        raise FactsError(f"{facts.where(version, 'release')}: {version} is not a release in index.json")
-    for version in sorted(indexed_extra - set(facts.releases_without_table), key=vkey):
-        raise FactsError(f"{facts.where(version)}: index.json lists {version} as a release without "
-                         f"a table; its facts file needs no_table (evidence, table, pin), date and notes")
+    problems = [
+        *(f"{facts.where(v, 'no_table')}: {v} has an option table"
+          for v in sorted(set(facts.releases_without_table) & with_table, key=vkey)),
+        *(f"{facts.where(v, 'release')}: {v} is not a release in index.json"
+          for v in sorted(set(facts.sources) - with_table - indexed_extra - {GENERAL}, key=vkey)),
+        *(f"{facts.where(v)}: index.json lists {v} as a release without a table; its facts file "
+          f"needs no_table (evidence, table, pin), date and notes"
+          for v in sorted(indexed_extra - set(facts.releases_without_table), key=vkey)),
+    ]
+    if problems:
+        raise FactsError("\n".join(problems))
 
 
 def pin_ref(entry: dict[str, Any]) -> str:
@@ -300,10 +297,14 @@ def order_entry(event: dict[str, Any]) -> dict[str, Any]:
 
 def build_options(histories: dict[str, list[dict[str, Any]]], facts: Facts) -> list[dict[str, Any]]:
     listed = facts.sources[GENERAL].data["secret_options"]
-    for name in sorted(facts.secret_options - set(histories)):
-        raise FactsError(f"{facts.where(GENERAL, 'secret_options', listed.index(name))}: unknown option {name}")
-    for name in sorted(set(facts.option_refs) - set(histories)):
-        raise FactsError(f"{facts.where(GENERAL, 'option_refs', name)}: unknown option")
+    problems = [
+        *(f"{facts.where(GENERAL, 'secret_options', listed.index(name))}: unknown option {name}"
+          for name in sorted(facts.secret_options - set(histories))),
+        *(f"{facts.where(GENERAL, 'option_refs', name)}: unknown option"
+          for name in sorted(set(facts.option_refs) - set(histories))),
+    ]
+    if problems:
+        raise FactsError("\n".join(problems))
     options = []
     for name in sorted(histories):
         option: dict[str, Any] = {"name": name, "secret": name in facts.secret_options}
