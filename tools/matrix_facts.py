@@ -61,7 +61,7 @@ def entry_name(path: tuple[Any, ...], data: Any) -> str:
     for key in path:
         if isinstance(key, int):
             item = node[key] if isinstance(node, list) and key < len(node) else None
-            label = item.get("id") or item.get("prefix") if isinstance(item, dict) else None
+            label = (item.get("id") or item.get("prefix")) if isinstance(item, dict) else None
             parts.append(f"[{key}]" + (f" ({label})" if label else ""))
         else:
             parts.append(str(key))
