@@ -264,27 +264,29 @@ def add_hand_events(histories: dict[str, list[dict[str, Any]]], facts: Facts) ->
             history.append(dict(event))
 
 
+def event_source(facts: Facts, name: str, event: dict[str, Any]) -> str:
+    """Where the explanation of `event` belongs: its hand event, else an annotation in its release's file."""
+    since = event["since"]
+    hand = any(e["since"] == since for e in facts.hand_events.get(name, []))
+    return facts.where(since, "hand_events" if hand else "annotations", name)
+
+
 def check_events(histories: dict[str, list[dict[str, Any]]], facts: Facts) -> None:
     """Build-time guard for the curation rules (the tests repeat them on the output)."""
     for name, history in histories.items():
         state: dict[str, Any] | None = None
         for event in history:
             status = event.get("status")
-            since = event["since"]
-            # A missing explanation belongs in the release's facts file, so the error points there.
-            section = "hand_events" if name in facts.hand_events and \
-                any(e["since"] == since for e in facts.hand_events[name]) else "annotations"
-            where = facts.where(since, section, name)
             if status == "removed" or status == "deprecated" or "renamed_to" in event:
                 if not event.get("reason"):
-                    raise FactsError(f"{where}: {status or 'rename'} needs a reason")
+                    raise FactsError(f"{event_source(facts, name, event)}: {status or 'rename'} needs a reason")
                 # The short form goes into the comment kvupgrade leaves in the file.
                 if not event.get("summary"):
-                    raise FactsError(f"{where}: {status or 'rename'} needs a summary")
+                    raise FactsError(f"{event_source(facts, name, event)}: {status or 'rename'} needs a summary")
             if state is not None and state.get("status") != "removed" and "default" in event \
                     and event.get("status") in (None, "active", "deprecated") \
                     and not event.get("reason"):
-                raise FactsError(f"{where}: default change needs a reason")
+                raise FactsError(f"{event_source(facts, name, event)}: default change needs a reason")
             state = {**(state or {}), **event}
 
 
