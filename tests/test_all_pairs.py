@@ -13,8 +13,9 @@ The plans are pure and fast, so each test loops over all pairs and reports every
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import pytest
 
@@ -23,7 +24,7 @@ from upgrader.findings import Plan
 from upgrader.matrix import Matrix, OptionState, load_matrix
 from upgrader.planner import plan_text
 from upgrader.values import ValueProblem, read_value
-from upgrader.versions import Release, format_version
+from upgrader.versions import Release, format_version, parse_version
 
 LOW, HIGH = (2, 0, 0), (2, 14, 0)
 STATUS_GONE = ("removed", "deprecated")
@@ -109,10 +110,10 @@ def expected_changes(m: Matrix, plan_doc: Document, src: Release, dst: Release) 
     return want
 
 
-def check(m: Matrix, text: str, src: Release, dst: Release) -> list[str]:
+def check(m: Matrix, text: str, src: Release, dst: Release, plan: Optional[Plan] = None) -> list[str]:
     """Every problem with the plan of ``text`` from ``src`` to ``dst`` (empty when it is right)."""
     where = f"{format_version(src)} -> {format_version(dst)}"
-    plan = plan_text(text, from_=src, to=dst)
+    plan = plan or plan_text(text, from_=src, to=dst)
     problems = [f"{where}: {name} {what}: not reported"
                 for name, what in expected_changes(m, Document.parse(text, m.release(src).grammar), src, dst).items()
                 if not any(f.option == name for f in plan.findings)]
@@ -152,12 +153,17 @@ def loads_on_target(m: Matrix, plan: Plan, text: str, src: Release, dst: Release
     return problems
 
 
-def test_shipped_confs_every_pair(m: Matrix, shared_dir: Path) -> None:
+@pytest.fixture(scope="module")
+def shipped_plans(m: Matrix, shared_dir: Path) -> list[tuple[Release, Release, str, Plan]]:
+    """Each pair's plan of the source's shipped conf, made once for every test that reads it."""
+    return [(src, dst, text, plan_text(text, from_=src, to=dst)) for src, dst, text in pairs(m, shared_dir)]
+
+
+def test_shipped_confs_every_pair(m: Matrix, shipped_plans: list[tuple[Release, Release, str, Plan]]) -> None:
     problems: list[str] = []
-    todo = pairs(m, shared_dir)
-    for src, dst, text in todo:
-        problems += check(m, text, src, dst)
-    assert len(todo) >= 250
+    for src, dst, text, plan in shipped_plans:
+        problems += check(m, text, src, dst, plan)
+    assert len(shipped_plans) >= 250
     assert not problems, "\n".join(problems[:30]) + f"\n({len(problems)} problems)"
 
 
@@ -182,3 +188,62 @@ def test_checker_catches_a_broken_plan(m: Matrix, shared_dir: Path) -> None:
     plan.findings, plan.new_text = [], text  # a plan that reports and changes nothing
     found = loads_on_target(m, plan, text, src, dst)
     assert any("repl-workers" in p for p in found) and any("migrate-batch-rate-limit-mb" in p for p in found)
+
+
+# --- issue 14 item 1: default drift, checked against the upstream option tables themselves ---------
+
+def tables(shared_dir: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    """release -> option -> row of ../shared/kvrocks/options/<release>.json, read in place."""
+    index = json.loads((shared_dir / "options" / "index.json").read_text(encoding="utf-8"))
+    return {e["version"]: {row["name"]: row for row in
+                           json.loads((shared_dir / "options" / e["options_file"]).read_text(encoding="utf-8"))}
+            for e in index["versions"]}
+
+
+def deprecated(shared_dir: Path) -> dict[str, set[str]]:
+    index = json.loads((shared_dir / "options" / "index.json").read_text(encoding="utf-8"))
+    return {e["version"]: set(e.get("deprecated_keys") or ()) for e in index["versions"]}
+
+
+def drifted(rows: dict[str, dict[str, dict[str, Any]]], gone: dict[str, set[str]], src: str, dst: str
+            ) -> dict[str, tuple[str, str]]:
+    """option -> (effective default at src, default at dst) where they differ. An option src does
+    not have takes its first default (the behaviour before it existed: the first table after src
+    that lists it)."""
+    later = sorted((v for v in rows if parse_version(src) < parse_version(v) <= parse_version(dst)), key=parse_version)
+    out = {}
+    for name, row in rows[dst].items():
+        if name in gone[dst]:
+            continue  # deprecated on the target: its default does not take effect
+        first = rows[src].get(name) or next(rows[v][name] for v in later if name in rows[v])
+        if first["default"] != row["default"]:
+            out[name] = (first["default"], row["default"])
+    return out
+
+
+def test_every_default_drift_is_mentioned(m: Matrix, shared_dir: Path,
+                                          shipped_plans: list[tuple[Release, Release, str, Plan]]) -> None:
+    """Done-when: every option whose effective default differs between the two ends is mentioned,
+    unless the file sets it to something other than the old default (then the file decides)."""
+    rows, gone = tables(shared_dir), deprecated(shared_dir)
+    problems, introduced_seen = [], 0
+    for src, dst, text, plan in shipped_plans:
+        a, b = m.release(src).table or "", m.release(dst).table or ""  # a patch release may share a table
+        file_sets = Document.parse(text, m.release(src).grammar).effective()  # type: ignore[arg-type]
+        mentioned = {f.option for f in plan.findings}
+        for name, (old, new) in drifted(rows, gone, a, b).items():
+            introduced_seen += name not in rows[a]
+            if name in file_sets and file_sets[name].value != old:
+                continue
+            if name not in mentioned:
+                problems.append(f"{a} -> {b}: {name} default {old!r} -> {new!r}: not mentioned")
+    assert introduced_seen >= 100  # the options introduced inside a window are in the check
+    assert not problems, "\n".join(problems[:30]) + f"\n({len(problems)} problems)"
+
+
+def test_drift_checker_sees_an_introduced_option(shared_dir: Path) -> None:
+    """The table reading above can fail: resp3-enabled (added 2.8.0 as no, yes from 2.12.0) drifts
+    over 2.7.0 -> 2.14.0 although 2.7.0 does not have it."""
+    rows, gone = tables(shared_dir), deprecated(shared_dir)
+    assert drifted(rows, gone, "2.7.0", "2.14.0")["resp3-enabled"] == ("no", "yes")
+    assert "resp3-enabled" not in drifted(rows, gone, "2.12.0", "2.14.0")
