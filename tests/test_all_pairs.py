@@ -14,6 +14,7 @@ The plans are pure and fast, so each test loops over all pairs and reports every
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Optional
 
@@ -180,14 +181,14 @@ def test_edited_confs_every_pair(m: Matrix, shared_dir: Path) -> None:
 
 def test_checker_catches_a_broken_plan(m: Matrix, shared_dir: Path) -> None:
     """The checks above can fail: a plan that keeps a removed key and a refused value is caught."""
-    text = "repl-workers 4\nmigrate-batch-rate-limit-mb 0\n"
+    text = "repl-workers 4\nworkers lots\n"  # a value no release accepts: an error with no fix
     src, dst = m.resolve("2.0.3"), m.resolve("2.14.0")
     plan = plan_text(text, from_=src, to=dst)
     assert any(f.severity == "error" and not f.applied for f in plan.findings)
     assert not loads_on_target(m, plan, text, src, dst)  # the open error explains the refused value
     plan.findings, plan.new_text = [], text  # a plan that reports and changes nothing
     found = loads_on_target(m, plan, text, src, dst)
-    assert any("repl-workers" in p for p in found) and any("migrate-batch-rate-limit-mb" in p for p in found)
+    assert any("repl-workers" in p for p in found) and any("workers 'lots'" in p for p in found)
 
 
 # --- issue 14 item 1: default drift, checked against the upstream option tables themselves ---------
@@ -247,3 +248,50 @@ def test_drift_checker_sees_an_introduced_option(shared_dir: Path) -> None:
     rows, gone = tables(shared_dir), deprecated(shared_dir)
     assert drifted(rows, gone, "2.7.0", "2.14.0")["resp3-enabled"] == ("no", "yes")
     assert "resp3-enabled" not in drifted(rows, gone, "2.12.0", "2.14.0")
+
+
+# --- issue 14 item 5: no message repeats a clause or a line ---------------------------------------
+
+RUN = 5  # words: a run this long said twice in one finding is a repeated clause, not shared wording
+
+
+def repeated_runs(text: str) -> list[str]:
+    words = re.findall(r"[\w.'<>/-]+", text.lower())
+    seen: dict[tuple[str, ...], int] = {}
+    for i in range(len(words) - RUN + 1):
+        seen[tuple(words[i:i + RUN])] = seen.get(tuple(words[i:i + RUN]), 0) + 1
+    return [" ".join(g) for g, n in seen.items() if n > 1]
+
+
+def repeats(plan: Plan, where: str) -> list[str]:
+    """A finding whose message, reason and impact note together say one clause twice, and two
+    findings of one plan that print the same message for the same line."""
+    out = []
+    for f in plan.findings:
+        said = " ".join((f.message, f.why or "", (f.impact or {}).get("text") or ""))
+        out += [f"{where}: {f.id}: {run!r} twice" for run in repeated_runs(said)]
+    printed = [(f.line, f.message) for f in plan.findings]
+    out += [f"{where}: line {ln}: {msg[:60]!r} printed twice" for ln, msg in set(printed) if printed.count((ln, msg)) > 1]
+    return out
+
+
+def test_no_message_repeats_a_clause_or_a_line(m: Matrix, shared_dir: Path,
+                                               shipped_plans: list[tuple[Release, Release, str, Plan]]) -> None:
+    """Every upgrade of a shipped conf, and every `check` of a shipped conf against an older
+    release (what `check --to` does: it plans from the target to itself)."""
+    problems: list[str] = []
+    for src, dst, _, plan in shipped_plans:
+        problems += repeats(plan, f"plan {format_version(src)} -> {format_version(dst)}")
+    newer = {src: text for src, _, text, _ in shipped_plans}
+    checks = [(conf, old) for conf in newer for old in newer if old < conf]
+    for conf, old in checks:
+        problems += repeats(plan_text(newer[conf], from_=old, to=old), f"check {format_version(conf)} conf --to {format_version(old)}")
+    assert len(checks) >= 200
+    assert not problems, "\n".join(problems[:30]) + f"\n({len(problems)} problems)"
+
+
+def test_repeat_detector_sees_the_old_check_message() -> None:
+    """The detector can fail: the message `check --to 2.10.1` printed before the fix is caught."""
+    old = ("socket-fd is not an option of 2.10.1: the line is ignored with a warning at startup"
+           " (it is not an option of 2.10.1 either).")
+    assert repeated_runs(old) == ["is not an option of", "not an option of 2.10.1"]
