@@ -105,3 +105,21 @@ def test_pin_defaults_skips_a_first_default_the_target_refuses():
     (f,) = [f for f in plan.findings if f.option == "rocksdb.blob_garbage_collection_age_cutoff"]
     assert not f.applied and "cannot pin '128'" in f.message
     assert "rocksdb.blob_garbage_collection_age_cutoff 128" not in plan.new_text
+
+
+def test_introduced_drift_in_every_format(tmp_path):
+    """The resp3-enabled drift over 2.7.0 -> 2.14.0 reaches every output format (in process)."""
+    from upgrader import __version__, report
+    from upgrader.api import plan_file
+    from upgrader.matrix import load_matrix
+    from upgrader.report import FORMATS
+    from upgrader.report.jsonout import outcome_to_dict, summary
+
+    conf = tmp_path / "kvrocks.conf"
+    conf.write_text("port 6666\n")
+    m = load_matrix()
+    files = [outcome_to_dict(plan_file(str(conf), to="2.14.0", from_="2.7.0", matrix=m), m)]
+    meta = {"tool_version": __version__, "data_version": m.data_version}
+    for fmt in FORMATS:
+        out = report.get(fmt).render(files, summary(files), "plan", meta)
+        assert "resp3-enabled" in out and "not present before 2.8.0" in out, fmt
