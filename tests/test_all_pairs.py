@@ -271,7 +271,8 @@ def repeats(plan: Plan, where: str) -> list[str]:
         said = " ".join((f.message, f.why or "", (f.impact or {}).get("text") or ""))
         out += [f"{where}: {f.id}: {run!r} twice" for run in repeated_runs(said)]
     printed = [(f.line, f.message) for f in plan.findings]
-    out += [f"{where}: line {ln}: {msg[:60]!r} printed twice" for ln, msg in set(printed) if printed.count((ln, msg)) > 1]
+    out += [f"{where}: line {ln}: {msg[:60]!r} printed twice"
+            for ln, msg in set(printed) if printed.count((ln, msg)) > 1]
     return out
 
 
@@ -285,7 +286,8 @@ def test_no_message_repeats_a_clause_or_a_line(m: Matrix, shared_dir: Path,
     newer = {src: text for src, _, text, _ in shipped_plans}
     checks = [(conf, old) for conf in newer for old in newer if old < conf]
     for conf, old in checks:
-        problems += repeats(plan_text(newer[conf], from_=old, to=old), f"check {format_version(conf)} conf --to {format_version(old)}")
+        where = f"check {format_version(conf)} conf --to {format_version(old)}"
+        problems += repeats(plan_text(newer[conf], from_=old, to=old), where)
     assert len(checks) >= 200
     assert not problems, "\n".join(problems[:30]) + f"\n({len(problems)} problems)"
 

@@ -1,6 +1,6 @@
 from upgrader.planner import Settings, plan_text
 
-from .tools import findings, noop, silent, transformed
+from .tools import findings, silent, transformed
 
 RULE = "migrate_rate_limit"
 ZERO = "migrate-batch-rate-limit-mb 0\n"
