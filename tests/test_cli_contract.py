@@ -98,8 +98,8 @@ def test_json_is_the_only_thing_on_stdout(conf: Path) -> None:
 
 def test_blockers_exit_4(tmp_path: Path) -> None:
     p = tmp_path / "k.conf"
-    p.write_text("migrate-batch-rate-limit-mb 0\n")
-    r = kv("plan", "--from", "2.13.0", "--to", "2.14.0", str(p))
+    p.write_text("compaction-checker-range 30-40\n")  # no cron equivalent: refused from 2.9.0, no fix
+    r = kv("plan", "--from", "2.8.0", "--to", "2.14.0", str(p))
     assert r.returncode == 4, r.stdout
 
 
