@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -226,3 +227,18 @@ def test_a_closed_pipe_is_a_quiet_exit_1(tmp_path: Path) -> None:
     err = p.stderr.read().decode()
     assert p.wait(timeout=60) == 1
     assert err == ""
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_exits_130_without_a_traceback(tmp_path: Path, jobs: str) -> None:
+    for i in range(200):  # more output than a pipe holds: the run is still going when it is interrupted
+        (tmp_path / f"n{i:03}.conf").write_text("port 6666\nrocksdb.row_cache_size 512\n" * 20)
+    cmd = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "upgrader"]
+    p = subprocess.Popen([*cmd, "plan", "--from", "2.12.1", "--to", "2.14.0", "-j", jobs, str(tmp_path)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"})
+    assert p.stdout is not None
+    p.stdout.readline()  # planning has started
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err  # 128 + SIGINT, as a shell reports it
+    assert b"Traceback" not in err and b"internal error" not in err
