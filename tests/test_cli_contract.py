@@ -51,8 +51,8 @@ def test_console_script_exit_codes(conf: Path, tmp_path: Path) -> None:
     assert sh("plan", "--from", "2.12.1", "--to", "2.13.0", str(tmp_path / "missing.conf")).returncode == 1
     assert sh("plan", "--bogus").returncode == 2
     p = tmp_path / "k.conf"
-    p.write_text("migrate-batch-rate-limit-mb 0\n")
-    assert sh("plan", "--from", "2.13.0", "--to", "2.14.0", str(p)).returncode == 4
+    p.write_text("compaction-checker-range 30-40\n")  # no cron equivalent: refused from 2.9.0, no fix
+    assert sh("plan", "--from", "2.8.0", "--to", "2.14.0", str(p)).returncode == 4
     p.write_text("port 6666\n")
     assert sh("plan", "--from", "2.13.0", "--to", "2.14.0", str(p)).returncode == 0
 
