@@ -573,6 +573,7 @@ class Sink:
         self.colour, self.show_diff = colour, show_diff
         self.mod = report.get(fmt)
         self.n = 0
+        self.shown = 0  # text: files written to out (an error goes to stderr only)
         self.collected: Optional[list[dict[str, Any]]] = None
         self.streams = fmt in ("text", "json") or (hasattr(self.mod, "render_file") and hasattr(self.mod, "render_tail"))
         self.spec = RenderSpec(fmt, command, colour, show_diff) if self.streams else None
@@ -589,6 +590,8 @@ class Sink:
     def file(self, f: dict[str, Any]) -> None:
         first = self.n == 0
         self.n += 1
+        if self.fmt == "text" and f["status"] == "error":
+            return  # run() says it once, on stderr; the summary counts it as failed
         if self.collected is not None:
             self.collected.append(f)
             self.out.flush()
@@ -598,7 +601,8 @@ class Sink:
         if self.fmt == "json":
             self.out.write(("\n    " if first else ",\n    ") + body)
         elif self.fmt == "text":
-            self.out.write(body if first else "\n" + body)
+            self.out.write(body if not self.shown else "\n" + body)
+            self.shown += 1
         else:
             self.out.write(body)
         self.out.flush()
@@ -613,7 +617,7 @@ class Sink:
             self.out.write(("\n  ]" if self.n else "]") + ',\n  "summary": ' + tail + "\n}\n")
         elif self.fmt == "text":
             # Same closing line as a single-file report, then the fleet table.
-            self.out.write(("\n" if self.n else "") + self.mod.render_summary(summary, self.command))
+            self.out.write(("\n" if self.shown else "") + self.mod.render_summary(summary, self.command))
             if self.n > 1:
                 self.out.write(render_table(summary, self.command))
         else:
