@@ -17,8 +17,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
-from typing import Iterator, Optional
+from typing import BinaryIO, Iterator, Optional
 
 from .confmodel import decode, encode
 from .errors import ConcurrentChangeError, InputError, WriteError
@@ -71,10 +70,26 @@ def resolve(path: str) -> str:
     return os.path.realpath(path)
 
 
+def open_regular(path: str) -> BinaryIO:
+    """``path`` opened for reading only if it is a regular file. O_NONBLOCK: a FIFO put in its
+    place after a stat opens at once instead of waiting for a writer, and fstat then refuses it
+    (no read ever happens on anything but a regular file)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+                 | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def read_source(path: str) -> Source:
     st = _stat_file(path)
     try:
-        data = Path(path).read_bytes()
+        with open_regular(path) as fh:
+            data = fh.read(MAX_BYTES + 1)  # the file may have grown since the stat
     except PermissionError:
         raise InputError("permission denied", path) from None
     except OSError as exc:
@@ -200,7 +215,8 @@ def write_atomic(real: str, data: bytes, mode: int, expected_digest: Optional[st
             pass  # not root, or no file yet: the file keeps our ownership, as with any editor
         if expected_digest is not None:
             try:
-                current = Path(real).read_bytes()
+                with open_regular(real) as fh:
+                    current = fh.read()
             except OSError as exc:
                 raise WriteError(f"cannot re-read before replacing: {_why(exc)}", label) from None
             if hashlib.sha256(current).hexdigest() != expected_digest:
