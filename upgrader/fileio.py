@@ -114,16 +114,81 @@ def check_content(data: bytes, path: str) -> None:
 _LOCK_DIRS: set[str] = set()
 
 
+def _unsafe_dir(st: os.stat_result) -> Optional[str]:
+    """Why a directory with this lstat cannot hold our locks, or None: only we may write in it."""
+    if stat.S_ISLNK(st.st_mode):
+        return "is a symbolic link"
+    if not stat.S_ISDIR(st.st_mode):
+        return "is not a directory"
+    if st.st_uid != os.geteuid():
+        return f"is owned by uid {st.st_uid}, not by this user (uid {os.geteuid()})"
+    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return f"is writable by other users (mode {stat.S_IMODE(st.st_mode):04o})"
+    return None
+
+
 def _lock_dir() -> str:
     """The private lock directory, created once per process (not once per file; checked again
-    if a temp cleaner removed it meanwhile)."""
+    if a temp cleaner removed it meanwhile).
+
+    A per-user directory in the temp dir (``kvupgrade-locks-<uid>``), or ``KVUPGRADE_LOCK_DIR``.
+    Whoever can write in it can plant a lock file (a symlink to a file of ours, a lock held
+    forever), so it must be a real directory owned by this user, writable by no one else, in a
+    parent others cannot rename it in (theirs to write only with the sticky bit, as /tmp).
+    Not $XDG_RUNTIME_DIR: it exists only during a login session, so a cron run and a shell run of
+    one user would lock in different places and not exclude each other.
+    """
     import tempfile  # here and below: only writes need it, and a plan should not pay the import
 
     d = os.environ.get("KVUPGRADE_LOCK_DIR") or os.path.join(tempfile.gettempdir(), f"kvupgrade-locks-{os.getuid()}")
-    if d not in _LOCK_DIRS or not os.path.isdir(d):
-        os.makedirs(d, mode=0o700, exist_ok=True)
-        _LOCK_DIRS.add(d)
+    if d in _LOCK_DIRS and os.path.isdir(d):
+        return d
+    hint = "; remove it, or set KVUPGRADE_LOCK_DIR to a directory only you can write"
+    parent = os.path.dirname(os.path.abspath(d))
+    try:
+        pst = os.stat(parent)
+    except OSError as exc:
+        raise WriteError(f"cannot use the lock directory: {_why(exc)}", parent) from None
+    if pst.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not pst.st_mode & stat.S_ISVTX:
+        raise WriteError(f"the lock directory's parent is writable by other users without the sticky bit"
+                         f" (mode {stat.S_IMODE(pst.st_mode):04o}): they could replace the lock directory{hint}",
+                         parent)
+    try:
+        os.mkdir(d, 0o700)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise WriteError(f"cannot create the lock directory: {_why(exc)}", d) from None
+    try:
+        why = _unsafe_dir(os.lstat(d))
+    except OSError as exc:
+        raise WriteError(f"cannot use the lock directory: {_why(exc)}", d) from None
+    if why:
+        raise WriteError(f"refusing the lock directory: it {why}{hint}", d)
+    _LOCK_DIRS.add(d)
     return d
+
+
+def _check_lock_file(path: str) -> None:
+    """A lock file someone planted (a link to another file, a file of another user) is refused:
+    the lock would not be ours, and opening it could touch the file it points to."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return  # created by the lock, in a directory only we can write
+    except OSError as exc:
+        raise WriteError(f"cannot use the lock file: {_why(exc)}", path) from None
+    if stat.S_ISLNK(st.st_mode):
+        why = "is a symbolic link"
+    elif not stat.S_ISREG(st.st_mode):
+        why = "is not a regular file"
+    elif st.st_uid != os.geteuid():
+        why = f"is owned by uid {st.st_uid}, not by this user"
+    elif st.st_nlink != 1:
+        why = "has other hard links"
+    else:
+        return
+    raise WriteError(f"refusing the lock file: it {why} (planted?); remove it", path)
 
 
 @contextmanager
@@ -135,14 +200,28 @@ def locked(real: str, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """
     from filelock import FileLock, Timeout
 
-    lock_dir = _lock_dir()
-    name = hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:24] + ".lock"
-    lock = FileLock(os.path.join(lock_dir, name), timeout=timeout)
+    path = lock_path(real)
+    _check_lock_file(path)
+    lock = FileLock(path, timeout=timeout)
     try:
-        with lock:
-            yield
+        lock.acquire()
     except Timeout:
         raise WriteError(f"another kvupgrade run holds the lock on this file (waited {timeout:.0f}s)", real) from None
+    except OSError as exc:  # e.g. ELOOP: a link planted after the check (filelock opens O_NOFOLLOW)
+        raise WriteError(f"cannot take the lock {path}: {_why(exc)}", real) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def lock_name(real: str) -> str:
+    """The lock file's name for the edited file ``real`` (its resolved path)."""
+    return hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:24] + ".lock"
+
+
+def lock_path(real: str) -> str:
+    return os.path.join(_lock_dir(), lock_name(real))
 
 
 def backup_name(real: str, backup_dir: Optional[str] = None) -> str:
