@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import stat
 import time
 from contextlib import contextmanager
@@ -236,22 +237,67 @@ def backup_name(real: str, backup_dir: Optional[str] = None) -> str:
     return candidate
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """os.write until every byte is written (a write may be short, e.g. as the disk fills)."""
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
 def write_backup(src: Source, backup_dir: Optional[str] = None, name: Optional[str] = None) -> str:
+    """A copy of what was read, with the original's mode, times and extended attributes. A backup
+    that fails part-way (disk full) is removed: a short ``.bak`` would look like a good one."""
     dest = name or backup_name(src.real, backup_dir)
+    created = False
     try:
         if backup_dir:
             os.makedirs(backup_dir, exist_ok=True)
-        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, src.mode or 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(src.data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), src.mode or 0o600)
+        created = True
+        try:
+            write_all(fd, src.data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         import shutil
 
-        shutil.copystat(src.real, dest)
+        shutil.copystat(src.real, dest)  # mode, times, and xattrs (ACLs, SELinux label) where permitted
     except OSError as exc:
+        if created:
+            try:
+                os.unlink(dest)
+            except OSError:
+                pass
         raise WriteError(f"cannot write backup {dest}: {_why(exc)}; file left untouched", src.path) from None
     return dest
+
+
+# Attributes a file system or our privileges may refuse to set (or that vanished since listing):
+# skipped one by one, as shutil.copystat does. Anything else abandons the write.
+_XATTR_SKIPPED = frozenset({errno.EPERM, errno.EACCES, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENODATA, errno.EINVAL})
+
+
+def copy_xattrs(src: str, dst: str) -> None:
+    """Copy every extended attribute of ``src`` to ``dst``: POSIX ACLs (``system.posix_acl_access``),
+    SELinux labels (``security.selinux``), ``user.*``. A rename puts a new inode in place, which has
+    none of them; without this a service user granted read by an ACL is locked out of its config."""
+    if not hasattr(os, "listxattr"):
+        return
+    try:
+        names = os.listxattr(src)
+    except FileNotFoundError:
+        return  # no file to take them from (a rollback restoring a deleted file)
+    except OSError as exc:
+        if exc.errno in _XATTR_SKIPPED:
+            return
+        raise
+    for name in names:
+        try:
+            os.setxattr(dst, name, os.getxattr(src, name))
+        except OSError as exc:
+            if exc.errno not in _XATTR_SKIPPED:
+                raise
 
 
 def fsync_dir(folder: str) -> None:
@@ -266,12 +312,14 @@ def fsync_dir(folder: str) -> None:
         pass
 
 
-def write_atomic(real: str, data: bytes, mode: int, expected_digest: Optional[str], label: str) -> None:
+def write_atomic(real: str, data: bytes, mode: int, expected_digest: Optional[str], label: str,
+                 attrs_from: Optional[str] = None) -> None:
     """Put ``data`` at ``real`` atomically, or raise and leave it untouched.
 
     ``expected_digest``: the sha256 the file must still have right before the rename (someone,
     possibly Kvrocks' own CONFIG REWRITE, may have changed it since it was read); None when the
-    file may be missing (a rollback restoring a deleted file).
+    file may be missing (a rollback restoring a deleted file). Owner, extended attributes (ACLs,
+    SELinux label) and mode are those of ``real``, or of ``attrs_from`` when ``real`` is missing.
     """
     import tempfile
 
@@ -282,16 +330,20 @@ def write_atomic(real: str, data: bytes, mode: int, expected_digest: Optional[st
         hint = " (read-only file system)" if exc.errno == errno.EROFS else ""
         raise WriteError(f"cannot create a temp file in {folder}: {_why(exc)}{hint}; file left untouched", label) from None
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
         try:
-            st = os.stat(real)
-            os.chown(tmp, st.st_uid, st.st_gid)
-        except OSError:
-            pass  # not root, or no file yet: the file keeps our ownership, as with any editor
+            write_all(fd, data)
+            # Owner first (a chown may clear set-id bits and capabilities), then the attributes, then
+            # the mode (it wins over an ACL's mask); one fsync makes data and metadata durable.
+            try:
+                st = os.stat(real)
+                os.fchown(fd, st.st_uid, st.st_gid)
+            except OSError:
+                pass  # not root, or no file yet: the file keeps our ownership, as with any editor
+            copy_xattrs(real if os.path.lexists(real) or not attrs_from else attrs_from, tmp)
+            os.fchmod(fd, mode)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         if expected_digest is not None:
             try:
                 with open_regular(real) as fh:
@@ -311,6 +363,44 @@ def write_atomic(real: str, data: bytes, mode: int, expected_digest: Optional[st
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+# Our temp files, as write_atomic names them: tempfile.mkstemp(prefix=".<name>.", suffix=".kvupgrade")
+# in the edited file's directory, whose random part is 8 characters of tempfile's alphabet.
+TEMP_NAME = re.compile(r"\.(?P<target>.+)\.[a-z0-9_]{8}\.kvupgrade")
+STARTED = time.time()  # this run's start (forked workers inherit it): a temp older than it is no temp of ours
+_SWEPT: set[str] = set()
+
+
+def sweep_temps(folder: str, started: Optional[float] = None) -> list[str]:
+    """Remove the temp files a killed kvupgrade run left in ``folder`` (a real path); the paths removed.
+
+    Only names matching TEMP_NAME, regular files, last written before ``started`` (default: this
+    run's start), and whose target file's lock can be taken at once: a live run holds its target's
+    lock for as long as its temp exists. Removed under that lock. Once per folder per process.
+    """
+    started = STARTED if started is None else started
+    if folder in _SWEPT:
+        return []
+    _SWEPT.add(folder)
+    try:
+        names = [n for n in os.listdir(folder) if n.endswith(".kvupgrade") and TEMP_NAME.fullmatch(n)]
+    except OSError:
+        return []
+    removed: list[str] = []
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            st = os.lstat(path)
+            if not stat.S_ISREG(st.st_mode) or st.st_mtime >= started:
+                continue
+            target = os.path.join(folder, TEMP_NAME.fullmatch(name).group("target"))  # type: ignore[union-attr]
+            with locked(target, timeout=0):
+                os.unlink(path)
+            removed.append(path)
+        except (OSError, WriteError):  # gone already, not ours to remove, or its target's lock is held
+            continue
+    return removed
 
 
 def atomic_replace(src: Source, new_text: str) -> None:

@@ -17,6 +17,7 @@ recorded 'after' nor 'before' (someone edited the file since) unless ``force``.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -29,7 +30,7 @@ from typing import Any, Iterator, Optional
 
 from .confmodel import encode
 from .errors import InputError, KvUpgradeError, WriteError
-from .fileio import Source, fsync_dir, locked, open_regular, write_atomic
+from .fileio import Source, fsync_dir, locked, open_regular, sweep_temps, write_all, write_atomic
 
 MANIFEST_NAME = "manifest.jsonl"
 FORMAT = "kvupgrade/manifest/v1"
@@ -65,27 +66,64 @@ class Journal:
 
     def _open(self) -> int:
         if self._fd is None:
-            folder = os.path.dirname(self.path) or "."
-            os.makedirs(folder, exist_ok=True)
-            existed = os.path.exists(self.path)
-            self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)  # read: the torn-line check
-            if not existed:
-                fsync_dir(folder)  # the manifest's own directory entry must survive a crash too
+            # read: the torn-line check. O_CREAT only as the fallback of _create (no hard links).
+            self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         return self._fd
+
+    def _create(self, line: bytes) -> bool:
+        """Create the manifest already holding ``line``: written to a temp file, then hard-linked into
+        place, so no reader or crash ever sees it empty, and a failed first write leaves no manifest.
+        False: it exists (another run made it meanwhile) or links are not supported; append then."""
+        import tempfile
+
+        folder = os.path.dirname(self.path) or "."
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(self.path) + ".", suffix=".kvupgrade")
+        try:
+            try:
+                write_all(fd, line)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                return False
+            except OSError as exc:
+                if exc.errno in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+                    return False  # a file system without hard links
+                raise
+            fsync_dir(folder)  # the manifest's own directory entry must survive a crash too
+            return True
+        finally:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
     def append(self, record: dict[str, Any], for_path: Optional[str] = None) -> None:
         line = (json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8", "surrogateescape")
         try:
+            if self._fd is None and not os.path.exists(self.path) and self._create(line):
+                return
             fd = self._open()
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 size = os.fstat(fd).st_size
                 # A run killed mid-line left a torn last line: end it, so this record stays parseable.
-                if size and os.pread(fd, 1, size - 1) != b"\n":
-                    os.write(fd, b"\n")
-                os.write(fd, line)
-                os.fsync(fd)
+                torn = bool(size) and os.pread(fd, 1, size - 1) != b"\n"
+                try:
+                    write_all(fd, (b"\n" if torn else b"") + line)
+                    os.fsync(fd)
+                except OSError:
+                    # Disk full part-way: take our partial line back (we hold the lock), so the
+                    # manifest is as it was, not torn by us.
+                    try:
+                        os.ftruncate(fd, size)
+                    except OSError:
+                        pass
+                    raise
             finally:
                 if fcntl is not None:
                     fcntl.flock(fd, fcntl.LOCK_UN)
@@ -232,9 +270,10 @@ class Restore:
                 "message": self.message, "runs": self.runs}
 
 
-def _write_bytes_atomic(real: str, data: bytes, mode: int, current: Optional[bytes]) -> None:
-    """Put ``data`` at ``real`` atomically; when the file exists it must still hold ``current``."""
-    write_atomic(real, data, mode, sha256(current) if current is not None else None, real)
+def _write_bytes_atomic(real: str, data: bytes, mode: int, current: Optional[bytes], backup: str) -> None:
+    """Put ``data`` at ``real`` atomically; when the file exists it must still hold ``current``.
+    A deleted file gets the backup's extended attributes (the backup kept the original's)."""
+    write_atomic(real, data, mode, sha256(current) if current is not None else None, real, attrs_from=backup)
 
 
 def _restore_file(real: str, chain: list[dict[str, Any]], force: bool, dry_run: bool,
@@ -244,6 +283,7 @@ def _restore_file(real: str, chain: list[dict[str, Any]], force: bool, dry_run: 
     runs = [e.get("run_id", "") for e in chain]
     restored = False
     notes: list[str] = []
+    sweep_temps(os.path.dirname(real))  # temp files of a killed run on this directory
     with locked(real, lock_timeout):
         for e in chain:
             try:
@@ -272,7 +312,7 @@ def _restore_file(real: str, chain: list[dict[str, Any]], force: bool, dry_run: 
                                f"the backup {e['backup']} does not match the recorded hash; file left as it is", runs)
             if not dry_run:
                 try:
-                    _write_bytes_atomic(real, old, int(e["mode"], 8), current)
+                    _write_bytes_atomic(real, old, int(e["mode"], 8), current, e["backup"])
                 except KvUpgradeError as exc:
                     return Restore(shown, real, "error", exc.message, runs)
             restored = True
