@@ -6,7 +6,8 @@ error; and filelock itself neither follows a link at the lock path nor truncates
 from __future__ import annotations
 
 import os
-import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,6 @@ import pytest
 from tests.test_bad_inputs import GOOD, assert_clean_error, digest
 from tests.test_fleet import REPO
 from upgrader.fileio import lock_name
-
-import subprocess
-import sys
 
 
 def kv_env(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -147,6 +147,7 @@ def _lock_dir() -> str:
     hint = "; remove it, or set KVUPGRADE_LOCK_DIR to a directory only you can write"
     parent = os.path.dirname(os.path.abspath(d))
     try:
+        os.makedirs(parent, 0o700, exist_ok=True)
         pst = os.stat(parent)
     except OSError as exc:
         raise WriteError(f"cannot use the lock directory: {_why(exc)}", parent) from None
@@ -340,7 +341,7 @@ def write_atomic(real: str, data: bytes, mode: int, expected_digest: Optional[st
             except OSError:
                 pass  # not root, or no file yet: the file keeps our ownership, as with any editor
             copy_xattrs(real if os.path.lexists(real) or not attrs_from else attrs_from, tmp)
-            os.fchmod(fd, mode)
+            os.chmod(tmp, mode)
             os.fsync(fd)
         finally:
             os.close(fd)

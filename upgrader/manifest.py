@@ -66,7 +66,7 @@ class Journal:
 
     def _open(self) -> int:
         if self._fd is None:
-            # read: the torn-line check. O_CREAT only as the fallback of _create (no hard links).
+            # Read too: the torn-line check. O_CREAT matters only where _create cannot link.
             self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         return self._fd
 
