@@ -58,7 +58,7 @@ def kv(*args: str, user: bool = False) -> Ran:
 def world_dir() -> str:
     d = os.path.join(tempfile.gettempdir(), "kvupgrade-test-world")
     os.makedirs(d, exist_ok=True)
-    os.chmod(d, 0o777)
+    os.chmod(d, 0o1777)  # sticky, as /tmp: the lock directory in it must not be replaceable by others
     return d
 
 
@@ -138,7 +138,9 @@ def test_permission_denied_in_process(tmp_path: Path, monkeypatch: pytest.Monkey
     def denied(*a: object, **k: object) -> bytes:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    import upgrader.fileio
+
+    monkeypatch.setattr(upgrader.fileio, "open_regular", denied)  # how read_source opens the file
     out = apply_file(str(p), from_="2.12.0", to="2.14.0")
     assert out.error == f"{p}: permission denied" and out.exit == 1
     monkeypatch.undo()

@@ -26,6 +26,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
+import stat
 import sys
 import time
 from collections import deque
@@ -99,10 +100,23 @@ def walk(root: str, include: tuple[str, ...], exclude: tuple[str, ...], prune: f
             rel = rel_top + name
             if _matches(exclude, name, rel):
                 continue
-            if _matches(include, name, rel):
-                yield os.path.join(top, name), False
-            elif sniff and _matches(sniff, name, rel):
-                yield os.path.join(top, name), True
+            take = _matches(include, name, rel)
+            if not take and not (sniff and _matches(sniff, name, rel)):
+                continue
+            path = os.path.join(top, name)
+            if _special(path):
+                continue
+            yield path, not take
+
+
+def _special(path: str) -> bool:
+    """A FIFO, socket or device (or a link to one): opening a FIFO blocks until a writer comes, a
+    device may act on open, so a walk skips them whatever their name. A path that cannot be
+    stat'ed (a dangling link) is kept: reading it reports why."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def iter_inputs(inputs: Iterable[str], *, files_from: Optional[str] = None, include: tuple[str, ...] = (),
@@ -339,8 +353,10 @@ class Worker:
 
     def is_carrier(self, path: str) -> bool:
         """A walked YAML/unit/script file is taken only if it configures kvrocks."""
+        from .fileio import open_regular
+
         try:
-            with open(path, "rb") as fh:
+            with open_regular(path) as fh:  # never blocks on a FIFO swapped in since the walk
                 data = fh.read(4 * 1024 * 1024)
         except OSError:
             return False
