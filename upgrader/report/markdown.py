@@ -1,33 +1,81 @@
 """Markdown for a pull-request comment: a summary table, then per file the findings,
 the impact (memory budget, other figures, per-finding notes) and the diff.
 
-Renders only the masked per-file dicts (``jsonout.outcome_to_dict``).
+Renders only the masked per-file dicts (``jsonout.outcome_to_dict``). What comes from a
+config reaches the page only as text or code: control characters are shown escaped
+(``escape.visible``), text has every character Markdown would act on backslash-escaped (no
+raw HTML, links, emphasis or entities), a code span's backtick fence is longer than any
+backtick run inside it, and so is the diff's fence.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 from ..impact import view as iv
 from .common import fix_label
+from .escape import diff_lines, display, visible
 
 
-def cell(text: Any) -> str:
-    """One table cell: no newlines, pipes escaped."""
-    return " ".join(str(text if text is not None else "").split()).replace("|", "\\|")
+class Md(str):
+    """Markdown already made safe (a code span): a table puts it in a cell as it is."""
 
 
-def code(text: str) -> str:
-    tick = "``" if "`" in text else "`"
-    pad = " " if tick == "``" else ""
-    return f"{tick}{pad}{text}{pad}{tick}"
+# Characters that can start Markdown syntax inside a line (CommonMark and GitHub's extensions:
+# tables, strikethrough, math); a run of underscores is handled apart (see _escape).
+_SPECIAL = re.compile(r"[\\`*\[\]<>&|~$]|_+")
+_BLANKS = re.compile(r"[ \t\n]+")
+
+
+def text(value: Any) -> str:
+    """Plain text for a line or a table cell: one line (tabs and newlines become spaces, other
+    control characters escapes), every character Markdown would act on escaped."""
+    t = visible(_BLANKS.sub(" ", str(value if value is not None else "")).strip(" "))
+
+    def _escape(m: re.Match[str]) -> str:
+        g = m.group()
+        if g[0] != "_":
+            return "\\" + g
+        # Underscores between letters or digits can neither open nor close emphasis (CommonMark's
+        # flanking rules): 'row_cache_size' stays readable in the raw comment.
+        a, b = m.start(), m.end()
+        if 0 < a and b < len(t) and t[a - 1].isalnum() and t[b].isalnum():
+            return g
+        return "\\_" * len(g)
+
+    return _SPECIAL.sub(_escape, t)
+
+
+cell = text  # a table cell is plain text on one line
+
+
+def code(value: Any) -> Md:
+    """An inline code span whose fence is longer than any backtick run inside it."""
+    t = visible(str(value))
+    if not t.strip(" "):
+        return Md(text(t))
+    tick = "`" * (max((len(r) for r in re.findall("`+", t)), default=0) + 1)
+    pad = " " if t[0] in "` " or t[-1] in "` " else ""  # CommonMark strips one space each side
+    return Md(f"{tick}{pad}{t}{pad}{tick}")
+
+
+def _cell(c: Any) -> str:
+    # In a GFM table a pipe ends the cell even inside a code span unless escaped.
+    return c.replace("|", "\\|") if isinstance(c, Md) else text(c)
 
 
 def md_table(headers: Iterable[str], rows: Iterable[Iterable[Any]]) -> list[str]:
     hs = list(headers)
-    out = ["| " + " | ".join(cell(h) for h in hs) + " |", "|" + "---|" * len(hs)]
-    out += ["| " + " | ".join(cell(c) for c in r) + " |" for r in rows]
+    out = ["| " + " | ".join(_cell(h) for h in hs) + " |", "|" + "---|" * len(hs)]
+    out += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rows]
     return out
+
+
+def fence(lines: list[str]) -> str:
+    """A code fence longer than any backtick run in the block (so no line can close it)."""
+    longest = max((len(r) for ln in lines for r in re.findall("`{3,}", ln)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def _memory(f: dict[str, Any]) -> str:
@@ -51,11 +99,12 @@ def summary_table(files: list[dict[str, Any]]) -> list[str]:
 
 
 def file_section(f: dict[str, Any], command: str) -> list[str]:
+    f = display(f)
     if f["status"] == "error":
-        return [f"### {code(f['path'])}", "", f"**error:** {cell(f['error'])}", ""]
-    out = [f"### {code(f['path'])}: Kvrocks {f['from']} → {f['to']}", ""]
+        return [f"### {code(f['path'])}", "", f"**error:** {text(f['error'])}", ""]
+    out = [f"### {code(f['path'])}: Kvrocks {text(f['from'])} → {text(f['to'])}", ""]
     if len(f["hops"]) > 1:
-        out += [f"Through {', '.join(f['hops'])}.", ""]
+        out += [f"Through {text(', '.join(f['hops']))}.", ""]
     if f["findings"]:
         out += ["#### Findings", ""]
         out += md_table(("severity", "line", "option", "fix", "message"),
@@ -73,15 +122,15 @@ def file_section(f: dict[str, Any], command: str) -> list[str]:
         if rows:
             out += md_table(("area", "figure", f["from"], f["to"]), rows) + [""]
         for a in imp.get("advice", []):
-            out += [f"> **advice:** {a}", ""]
+            out += [f"> **advice:** {text(a)}", ""]
         frows = iv.finding_rows(f)
         if frows:
             out += md_table(("option", "resource", "direction", "magnitude", "basis", "note"),
                             ((code(r[0]), *r[1:]) for r in frows)) + [""]
     if f.get("diff"):
-        fence = "````" if "```" in f["diff"] else "```"
-        out += ["<details><summary>Diff</summary>", "", f"{fence}diff", f["diff"].rstrip("\n"), fence, "",
-                "</details>", ""]
+        lines = diff_lines(f["diff"])
+        tick = fence(lines)
+        out += ["<details><summary>Diff</summary>", "", f"{tick}diff", *lines, tick, "", "</details>", ""]
     if f.get("blockers"):
         out += [f"**{f['blockers']} blocker(s):** the target would refuse this config.", ""]
     return out
