@@ -163,7 +163,8 @@ def conf_with(value: bytes, key: bytes, comment: bytes) -> bytes:
     # A value shown in a finding and on both sides of the diff, a comment shown as diff context,
     # a key shown as an option. NUL would make it a binary file, '\n' another line.
     clean = [b.replace(b"\x00", b"").replace(b"\n", b" ") for b in (value, key, comment)]
-    return (b"port 6666\n# " + clean[2] + b"\nrocksdb.row_cache_size 1" + clean[0] + b"\nk" + clean[1] + b" 1\n")
+    return (b"port 6666\n# " + clean[2] + b"\nrocksdb.row_cache_size 1" + clean[0] + b"\nk" + clean[1] + b" 1\n"
+            b"migrate-type r" + clean[0] + b"\n")
 
 
 def _property(value: bytes, key: bytes, comment: bytes, name: bytes) -> None:

@@ -46,22 +46,12 @@ def diff_lines(diff: str) -> list[str]:
     return [visible(ln[:-1] if ln.endswith("\r") else ln) for ln in lines]
 
 
-def display(obj: Any) -> Any:
-    """A per-file record (or any JSON-like data) with every string made visible, for the
-    human formats. A record's ``diff`` is kept as is: it is shown through ``diff_lines``."""
-    if isinstance(obj, str):
-        return visible(obj)
-    if isinstance(obj, dict):
-        return {k: (v if k == "diff" and isinstance(v, str) else display(v)) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [display(v) for v in obj]
-    return obj
-
-
 def json_safe(text: str) -> str:
     """JSON text with the characters ``json.dumps(ensure_ascii=False)`` leaves raw (DEL, C1,
     bidi controls, U+2028/U+2029) written as ``\\uXXXX``: the same value once parsed. Valid on
     any JSON text: outside strings JSON holds only ASCII punctuation, digits and words."""
+    if text.isascii():  # O(1) in CPython; then DEL is the only candidate, found at memchr speed
+        return text.replace("\x7f", "\\u007f") if "\x7f" in text else text
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text) if _JSON_RAW.search(text) else text
 
 

@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 from ..impact import view as iv
 from .common import fix_label
-from .escape import diff_lines, display, visible
+from .escape import diff_lines, visible
 
 
 class Md(str):
@@ -23,28 +23,30 @@ class Md(str):
 
 
 # Characters that can start Markdown syntax inside a line (CommonMark and GitHub's extensions:
-# tables, strikethrough, math); a run of underscores is handled apart (see _escape).
-_SPECIAL = re.compile(r"[\\`*\[\]<>&|~$]|_+")
-_BLANKS = re.compile(r"[ \t\n]+")
+# tables, strikethrough, math), backslash first; underscores are handled apart (see text).
+_SPECIAL = "\\`*[]<>&|~$"
+# An underscore between letters or digits can neither open nor close emphasis (CommonMark's
+# flanking rules), so 'row_cache_size' stays readable in the raw comment.
+_INTRAWORD = re.compile(r"(?<=[^\W_])\\_(?=[^\W_])")
+_NEEDS_WORK = re.compile(r"[\\`*\[\]<>&|~$_\t\n]")  # most cells are plain: one search, returned as they are
+_TICKS = re.compile("`+")
 
 
 def text(value: Any) -> str:
     """Plain text for a line or a table cell: one line (tabs and newlines become spaces, other
-    control characters escapes), every character Markdown would act on escaped."""
-    t = visible(_BLANKS.sub(" ", str(value if value is not None else "")).strip(" "))
-
-    def _escape(m: re.Match[str]) -> str:
-        g = m.group()
-        if g[0] != "_":
-            return "\\" + g
-        # Underscores between letters or digits can neither open nor close emphasis (CommonMark's
-        # flanking rules): 'row_cache_size' stays readable in the raw comment.
-        a, b = m.start(), m.end()
-        if 0 < a and b < len(t) and t[a - 1].isalnum() and t[b].isalnum():
-            return g
-        return "\\_" * len(g)
-
-    return _SPECIAL.sub(_escape, t)
+    control characters escapes), every character Markdown would act on backslash-escaped.
+    Linear, in C string methods (a regex with a callback per match took 21 s for 15 MB of '*'),
+    plus one regex pass when there are underscores."""
+    t = value if isinstance(value, str) else str(value if value is not None else "")
+    if t.isprintable() and not _NEEDS_WORK.search(t):
+        return t.strip(" ")
+    t = visible(t.replace("\n", " ").replace("\t", " ").strip(" "))
+    for c in _SPECIAL:
+        if c in t:
+            t = t.replace(c, "\\" + c)
+    if "_" in t:
+        t = _INTRAWORD.sub("_", t.replace("_", "\\_"))
+    return t
 
 
 cell = text  # a table cell is plain text on one line
@@ -55,7 +57,7 @@ def code(value: Any) -> Md:
     t = visible(str(value))
     if not t.strip(" "):
         return Md(text(t))
-    tick = "`" * (max((len(r) for r in re.findall("`+", t)), default=0) + 1)
+    tick = "`" * (max(map(len, _TICKS.findall(t)), default=0) + 1)
     pad = " " if t[0] in "` " or t[-1] in "` " else ""  # CommonMark strips one space each side
     return Md(f"{tick}{pad}{t}{pad}{tick}")
 
@@ -74,7 +76,7 @@ def md_table(headers: Iterable[str], rows: Iterable[Iterable[Any]]) -> list[str]
 
 def fence(lines: list[str]) -> str:
     """A code fence longer than any backtick run in the block (so no line can close it)."""
-    longest = max((len(r) for ln in lines for r in re.findall("`{3,}", ln)), default=0)
+    longest = max((len(r) for ln in lines if "```" in ln for r in _TICKS.findall(ln)), default=0)
     return "`" * max(3, longest + 1)
 
 
@@ -99,7 +101,6 @@ def summary_table(files: list[dict[str, Any]]) -> list[str]:
 
 
 def file_section(f: dict[str, Any], command: str) -> list[str]:
-    f = display(f)
     if f["status"] == "error":
         return [f"### {code(f['path'])}", "", f"**error:** {text(f['error'])}", ""]
     out = [f"### {code(f['path'])}: Kvrocks {text(f['from'])} → {text(f['to'])}", ""]

@@ -1,6 +1,7 @@
 """Human-readable output: findings per file, the diff, a summary. Colour only on a TTY.
 
-Config-originated control characters are shown escaped (``escape.display``); the only
+Every string from a record goes through ``escape.visible`` where it is put into a line (a
+walk over the whole record first would cost about as much as rendering it), so the only
 control sequences this format writes are its own colours, and only on a TTY.
 """
 
@@ -12,7 +13,7 @@ from typing import Any
 
 from ..impact import view as iv
 from .common import fix_label
-from .escape import diff_lines, display
+from .escape import diff_lines, visible
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "+": "\033[32m", "-": "\033[31m",
             "@": "\033[35m"}
@@ -88,19 +89,19 @@ def _c(text: str, key: str, colour: bool) -> str:
 
 
 def render_file(f: dict[str, Any], command: str, colour: bool = False, show_diff: bool = True) -> str:
-    f = display(f)
     if f["status"] == "error":
-        return _c("error", "error", colour) + f": {f['error']}\n"
+        return _c("error", "error", colour) + f": {visible(f['error'])}\n"
     out: list[str] = []
     head = f"{f['path']}: Kvrocks {f['from']} -> {f['to']}"
     if len(f["hops"]) > 1:
         head += f" (through {', '.join(f['hops'])})"
     if f.get("kind") and f["kind"] != "conf":
         head += f" [{f['kind']}]"
-    out.append(head)
+    out.append(visible(head))
     det = f.get("from_detected")
     if det:
-        out.append(f"  source version detected: {det['version']} ({det['confidence']} confidence: {det['reason']})")
+        out.append(visible(f"  source version detected: {det['version']} ({det['confidence']} confidence:"
+                           f" {det['reason']})"))
     if not f["findings"]:
         out.append("  no findings")
     for x in f["findings"]:
@@ -108,16 +109,16 @@ def render_file(f: dict[str, Any], command: str, colour: bool = False, show_diff
         label = fix_label(x, command)
         state = f" [{'fix: ' if label == 'will apply' else ''}{label}]" if label else ""
         sev = _c(f"{x['severity']:<7}", x["severity"], colour)
-        out.append(f"  {sev} {where:<9} {shorten(x['option'])}{state}")
-        for para in _wrap(x["message"], WIDTH - 12):
+        out.append(f"  {sev} {where:<9} {shorten(visible(x['option']))}{visible(state)}")
+        for para in _wrap(visible(x["message"]), WIDTH - 12):
             out.append(" " * 12 + para)
         if x["action"] != "none" and not x["applied"] and x["why"]:
-            out.append(" " * 12 + f"why: {x['why']}")
+            out.append(" " * 12 + visible(f"why: {x['why']}"))
         if x["references"]:
-            out.append(" " * 12 + "refs: " + ", ".join(x["references"]))
+            out.append(" " * 12 + visible("refs: " + ", ".join(x["references"])))
         if x["evidence"] != "source-verified":
             note = " (from release notes, not verified in source)" if x["evidence"] == "release-notes" else ""
-            out.append(" " * 12 + f"evidence: {x['evidence']}{note}")
+            out.append(" " * 12 + visible(f"evidence: {x['evidence']}{note}"))
         if x.get("impact"):
             out.extend(_finding_impact(x["impact"]))
     if f.get("impact"):
@@ -130,7 +131,7 @@ def render_file(f: dict[str, Any], command: str, colour: bool = False, show_diff
     tail = []
     if command == "apply":
         if f.get("written"):
-            tail.append("written" + (f", backup at {f['backup']}" if f.get("backup") else ""))
+            tail.append("written" + (f", backup at {visible(f['backup'])}" if f.get("backup") else ""))
         else:
             tail.append("nothing to change" if not f.get("changed") else "not written")
     if f.get("blockers"):
@@ -143,7 +144,7 @@ def render_file(f: dict[str, Any], command: str, colour: bool = False, show_diff
 def _finding_impact(imp: dict[str, Any]) -> list[str]:
     head = " ".join(p for p in (imp["resource"], imp["direction"], iv.magnitude(imp)) if p and p != "none")
     text = f"impact ({head + '; ' if head else ''}{iv.basis(imp)}): {imp['text']}"
-    return [" " * 12 + para for para in _wrap(text, WIDTH - 12)]
+    return [" " * 12 + para for para in _wrap(visible(text), WIDTH - 12)]
 
 
 def _impact_section(f: dict[str, Any], colour: bool) -> list[str]:
@@ -152,13 +153,13 @@ def _impact_section(f: dict[str, Any], colour: bool) -> list[str]:
     mem = imp["memory_mb"]
     out = ["", _c(f"  Impact: memory budget {mem['before']} MB -> {mem['after']} MB"
                   + (f" ({iv.signed(mem['delta'])})" if mem["delta"] else " (unchanged)"), "@", colour)]
-    out += ["    " + ln for ln in iv.table(("memory", f["from"], f["to"], "change"), iv.memory_rows(imp))]
+    out += ["    " + visible(ln) for ln in iv.table(("memory", f["from"], f["to"], "change"), iv.memory_rows(imp))]
     rows = iv.change_rows(imp)
     if rows:
         out.append("")
-        out += ["    " + ln for ln in iv.table(("area", "figure", f["from"], f["to"]), rows)]
+        out += ["    " + visible(ln) for ln in iv.table(("area", "figure", f["from"], f["to"]), rows)]
     for a in imp.get("advice", []):
-        out += ["    " + para for para in _wrap(f"advice: {a}", WIDTH - 4)]
+        out += ["    " + para for para in _wrap(visible(f"advice: {a}"), WIDTH - 4)]
     return out
 
 
