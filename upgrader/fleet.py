@@ -303,9 +303,9 @@ class RenderSpec:
     def body(self, f: dict[str, Any]) -> str:
         """A file's record as the sink writes it, without the separator between records."""
         if self.fmt == "json":
-            import json
+            from .report.escape import dumps
 
-            return json.dumps(f, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+            return dumps(f, indent=2).replace("\n", "\n    ")
         from . import report
 
         mod = report.get(self.fmt)
@@ -571,10 +571,16 @@ def render_table(s: dict[str, Any], command: str) -> str:
     out = ["", "Summary", *[f"  {k:<16}{v:>8}" for k, v in rows],
            "", "Findings by severity", *[f"  {k:<16}{sev.get(k, 0):>8}" for k in ("error", "warning", "info")]]
     if s["by_option"]:
+        from .report.escape import visible
+        from .report.text import shorten
+
+        # Option names come from the configs: shown escaped and shortened, or one huge key would
+        # pad every row of the table to its length.
+        shown = {opt: shorten(visible(opt)) for opt in s["by_option"]}
         out += ["", "Findings by option"]
-        width = max(16, max(len(k) for k in s["by_option"]) + 2)
+        width = max(16, max(len(k) for k in shown.values()) + 2)
         for opt, n in sorted(s["by_option"].items(), key=lambda kv: (-kv[1], kv[0])):
-            out.append(f"  {opt:<{width}}{n:>8}")
+            out.append(f"  {shown[opt]:<{width}}{n:>8}")
     return "\n".join(out) + "\n"
 
 
@@ -596,11 +602,10 @@ class Sink:
         if not self.streams:
             self.collected = []  # a whole-document format (e.g. HTML) needs the list
         elif fmt == "json":
-            import json
-
+            from .report.escape import dumps
             from .report.jsonout import SCHEMA
 
-            head = json.dumps({"schema": SCHEMA, **meta, "command": command}, indent=2, ensure_ascii=False)
+            head = dumps({"schema": SCHEMA, **meta, "command": command}, indent=2)
             self.out.write(head[:-2] + ',\n  "files": [')
 
     def file(self, f: dict[str, Any]) -> None:
@@ -627,9 +632,9 @@ class Sink:
         if self.collected is not None:
             self.out.write(self.mod.render(self.collected, summary, self.command, self.meta, colour=self.colour))
         elif self.fmt == "json":
-            import json
+            from .report.escape import dumps
 
-            tail = json.dumps(summary, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+            tail = dumps(summary, indent=2).replace("\n", "\n  ")
             self.out.write(("\n  ]" if self.n else "]") + ',\n  "summary": ' + tail + "\n}\n")
         elif self.fmt == "text":
             # Same closing line as a single-file report, then the fleet table.
@@ -652,6 +657,7 @@ def run(job: FleetJob, paths: Iterable[Any], *, fmt: str, jobs: int, meta: dict[
         err: Optional[IO[str]] = None, total: Optional[int] = None) -> RunResult:
     """Process the fleet and write the report; the exit code is the worst per-file outcome."""
     from .exitcodes import Exit, worst
+    from .report.escape import visible
     from .report.jsonout import add_to_summary, new_summary
 
     out = out or sys.stdout
@@ -670,7 +676,7 @@ def run(job: FleetJob, paths: Iterable[Any], *, fmt: str, jobs: int, meta: dict[
             bar.clear()  # the bar and the report may share one terminal
             sink.file(f)
             if f["status"] == "error":
-                err.write(f"kvupgrade: error: {f['error']}\n")
+                err.write(f"kvupgrade: error: {visible(f['error'])}\n")
             bar.add(f)
     finally:
         bar.clear()
