@@ -13,8 +13,10 @@ The plans are pure and fast, so each test loops over all pairs and reports every
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import pytest
 
@@ -23,7 +25,7 @@ from upgrader.findings import Plan
 from upgrader.matrix import Matrix, OptionState, load_matrix
 from upgrader.planner import plan_text
 from upgrader.values import ValueProblem, read_value
-from upgrader.versions import Release, format_version
+from upgrader.versions import Release, format_version, parse_version
 
 LOW, HIGH = (2, 0, 0), (2, 14, 0)
 STATUS_GONE = ("removed", "deprecated")
@@ -109,10 +111,10 @@ def expected_changes(m: Matrix, plan_doc: Document, src: Release, dst: Release) 
     return want
 
 
-def check(m: Matrix, text: str, src: Release, dst: Release) -> list[str]:
+def check(m: Matrix, text: str, src: Release, dst: Release, plan: Optional[Plan] = None) -> list[str]:
     """Every problem with the plan of ``text`` from ``src`` to ``dst`` (empty when it is right)."""
     where = f"{format_version(src)} -> {format_version(dst)}"
-    plan = plan_text(text, from_=src, to=dst)
+    plan = plan or plan_text(text, from_=src, to=dst)
     problems = [f"{where}: {name} {what}: not reported"
                 for name, what in expected_changes(m, Document.parse(text, m.release(src).grammar), src, dst).items()
                 if not any(f.option == name for f in plan.findings)]
@@ -152,12 +154,17 @@ def loads_on_target(m: Matrix, plan: Plan, text: str, src: Release, dst: Release
     return problems
 
 
-def test_shipped_confs_every_pair(m: Matrix, shared_dir: Path) -> None:
+@pytest.fixture(scope="module")
+def shipped_plans(m: Matrix, shared_dir: Path) -> list[tuple[Release, Release, str, Plan]]:
+    """Each pair's plan of the source's shipped conf, made once for every test that reads it."""
+    return [(src, dst, text, plan_text(text, from_=src, to=dst)) for src, dst, text in pairs(m, shared_dir)]
+
+
+def test_shipped_confs_every_pair(m: Matrix, shipped_plans: list[tuple[Release, Release, str, Plan]]) -> None:
     problems: list[str] = []
-    todo = pairs(m, shared_dir)
-    for src, dst, text in todo:
-        problems += check(m, text, src, dst)
-    assert len(todo) >= 250
+    for src, dst, text, plan in shipped_plans:
+        problems += check(m, text, src, dst, plan)
+    assert len(shipped_plans) >= 250
     assert not problems, "\n".join(problems[:30]) + f"\n({len(problems)} problems)"
 
 
@@ -174,11 +181,123 @@ def test_edited_confs_every_pair(m: Matrix, shared_dir: Path) -> None:
 
 def test_checker_catches_a_broken_plan(m: Matrix, shared_dir: Path) -> None:
     """The checks above can fail: a plan that keeps a removed key and a refused value is caught."""
-    text = "repl-workers 4\nmigrate-batch-rate-limit-mb 0\n"
+    text = "repl-workers 4\nworkers lots\n"  # a value no release accepts: an error with no fix
     src, dst = m.resolve("2.0.3"), m.resolve("2.14.0")
     plan = plan_text(text, from_=src, to=dst)
     assert any(f.severity == "error" and not f.applied for f in plan.findings)
     assert not loads_on_target(m, plan, text, src, dst)  # the open error explains the refused value
     plan.findings, plan.new_text = [], text  # a plan that reports and changes nothing
     found = loads_on_target(m, plan, text, src, dst)
-    assert any("repl-workers" in p for p in found) and any("migrate-batch-rate-limit-mb" in p for p in found)
+    assert any("repl-workers" in p for p in found) and any("workers 'lots'" in p for p in found)
+
+
+# --- issue 14 item 1: default drift, checked against the upstream option tables themselves ---------
+
+def tables(shared_dir: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    """release -> option -> row of ../shared/kvrocks/options/<release>.json, read in place."""
+    index = json.loads((shared_dir / "options" / "index.json").read_text(encoding="utf-8"))
+    return {e["version"]: {row["name"]: row for row in
+                           json.loads((shared_dir / "options" / e["options_file"]).read_text(encoding="utf-8"))}
+            for e in index["versions"]}
+
+
+def deprecated(shared_dir: Path) -> dict[str, set[str]]:
+    index = json.loads((shared_dir / "options" / "index.json").read_text(encoding="utf-8"))
+    return {e["version"]: set(e.get("deprecated_keys") or ()) for e in index["versions"]}
+
+
+def drifted(rows: dict[str, dict[str, dict[str, Any]]], gone: dict[str, set[str]], src: str, dst: str
+            ) -> dict[str, tuple[str, str]]:
+    """option -> (effective default at src, default at dst) where they differ. An option src does
+    not have takes its first default (the behaviour before it existed: the first table after src
+    that lists it)."""
+    later = sorted((v for v in rows if parse_version(src) < parse_version(v) <= parse_version(dst)), key=parse_version)
+    out = {}
+    for name, row in rows[dst].items():
+        if name in gone[dst]:
+            continue  # deprecated on the target: its default does not take effect
+        first = rows[src].get(name) or next(rows[v][name] for v in later if name in rows[v])
+        if first["default"] != row["default"]:
+            out[name] = (first["default"], row["default"])
+    return out
+
+
+def test_every_default_drift_is_mentioned(m: Matrix, shared_dir: Path,
+                                          shipped_plans: list[tuple[Release, Release, str, Plan]]) -> None:
+    """Done-when: every option whose effective default differs between the two ends is mentioned,
+    unless the file sets it to something other than the old default (then the file decides)."""
+    rows, gone = tables(shared_dir), deprecated(shared_dir)
+    problems, introduced_seen = [], 0
+    for src, dst, text, plan in shipped_plans:
+        a, b = m.release(src).table or "", m.release(dst).table or ""  # a patch release may share a table
+        file_sets = Document.parse(text, m.release(src).grammar).effective()  # type: ignore[arg-type]
+        mentioned = {f.option for f in plan.findings}
+        for name, (old, new) in drifted(rows, gone, a, b).items():
+            introduced_seen += name not in rows[a]
+            if name in file_sets and file_sets[name].value != old:
+                continue
+            if name not in mentioned:
+                problems.append(f"{a} -> {b}: {name} default {old!r} -> {new!r}: not mentioned")
+    assert introduced_seen >= 100  # the options introduced inside a window are in the check
+    assert not problems, "\n".join(problems[:30]) + f"\n({len(problems)} problems)"
+
+
+def test_drift_checker_sees_an_introduced_option(shared_dir: Path) -> None:
+    """The table reading above can fail: resp3-enabled (added 2.8.0 as no, yes from 2.12.0) drifts
+    over 2.7.0 -> 2.14.0 although 2.7.0 does not have it."""
+    rows, gone = tables(shared_dir), deprecated(shared_dir)
+    assert drifted(rows, gone, "2.7.0", "2.14.0")["resp3-enabled"] == ("no", "yes")
+    assert "resp3-enabled" not in drifted(rows, gone, "2.12.0", "2.14.0")
+
+
+# --- issue 14 item 5: no message repeats a clause or a line ---------------------------------------
+
+RUN = 5  # words: a run this long said twice in one finding is a repeated clause, not shared wording
+
+
+def repeated_runs(text: str) -> list[str]:
+    words = re.findall(r"[\w.'<>/-]+", text.lower())
+    seen: dict[tuple[str, ...], int] = {}
+    for i in range(len(words) - RUN + 1):
+        seen[tuple(words[i:i + RUN])] = seen.get(tuple(words[i:i + RUN]), 0) + 1
+    return [" ".join(g) for g, n in seen.items() if n > 1]
+
+
+def repeats(plan: Plan, where: str) -> list[str]:
+    """A finding whose message, reason and impact note together say one clause twice, and two
+    findings of one plan that print the same message for the same line."""
+    out = []
+    for f in plan.findings:
+        said = " ".join((f.message, f.why or "", (f.impact or {}).get("text") or ""))
+        out += [f"{where}: {f.id}: {run!r} twice" for run in repeated_runs(said)]
+    printed = [(f.line, f.message) for f in plan.findings]
+    out += [f"{where}: line {ln}: {msg[:60]!r} printed twice"
+            for ln, msg in set(printed) if printed.count((ln, msg)) > 1]
+    return out
+
+
+def test_no_message_repeats_a_clause_or_a_line(m: Matrix, shared_dir: Path,
+                                               shipped_plans: list[tuple[Release, Release, str, Plan]]) -> None:
+    """Every upgrade of a shipped conf, and `check` of each shipped conf against a sample of older
+    releases (the oldest, the middle one, the one before it): what `check --to` does, a plan from
+    the target to itself. A message that repeats a clause does so in every check that meets its
+    case, so the sample finds it at about a quarter of the cost of every older release."""
+    problems: list[str] = []
+    for src, dst, _, plan in shipped_plans:
+        problems += repeats(plan, f"plan {format_version(src)} -> {format_version(dst)}")
+    newer = {src: text for src, _, text, _ in shipped_plans}
+    releases = sorted(newer)
+    checks = [(conf, old) for i, conf in enumerate(releases)
+              for old in sorted({releases[j] for j in (0, i // 2, i - 1) if i})]
+    for conf, old in checks:
+        where = f"check {format_version(conf)} conf --to {format_version(old)}"
+        problems += repeats(plan_text(newer[conf], from_=old, to=old), where)
+    assert len(checks) >= 60
+    assert not problems, "\n".join(problems[:30]) + f"\n({len(problems)} problems)"
+
+
+def test_repeat_detector_sees_the_old_check_message() -> None:
+    """The detector can fail: the message `check --to 2.10.1` printed before the fix is caught."""
+    old = ("socket-fd is not an option of 2.10.1: the line is ignored with a warning at startup"
+           " (it is not an option of 2.10.1 either).")
+    assert repeated_runs(old) == ["is not an option of", "not an option of 2.10.1"]

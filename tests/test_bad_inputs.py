@@ -1,7 +1,8 @@
 """Bad input: a clear error naming the file (and line), exit 1, no traceback, file untouched.
 
-Permission cases run the CLI as an unprivileged user (``setpriv``) when the tests run as
-root, because root ignores file modes; otherwise they run as the current user.
+The command line runs in-process (tests/clirun.py), except the permission cases: they run it
+as an unprivileged user (``setpriv``) when the tests run as root, because root ignores file
+modes; otherwise they run as the current user.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ import pytest
 import upgrader
 from upgrader.api import apply_file
 
+from . import clirun
+from .clirun import Ran
+
 GOOD = "port 6666\nrocksdb.row_cache_size 1024\n"
 REPO = Path(__file__).resolve().parent.parent
 
@@ -29,10 +33,13 @@ def digest(p: Path) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest()
 
 
-def kv(*args: str, user: bool = False) -> subprocess.CompletedProcess[str]:
+def kv(*args: str, user: bool = False) -> Ran:
+    """The command line, in-process; as another user (a subprocess) for the file-mode cases."""
+    if not user:  # the matrix cache in a directory of the tests' own, never the user's home
+        return clirun.kv(*args, env={"KVUPGRADE_CACHE_DIR": os.path.join(tempfile.gettempdir(), "kvupgrade-test-cache")})
     cmd = [sys.executable, "-m", "upgrader", *args]
     env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO), "KVUPGRADE_NO_CACHE": "1"}
-    if user and os.geteuid() == 0:
+    if os.geteuid() == 0:
         if not shutil.which("setpriv"):
             pytest.skip("running as root without setpriv: file modes cannot be tested")
         cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
@@ -44,13 +51,14 @@ def kv(*args: str, user: bool = False) -> subprocess.CompletedProcess[str]:
                                text=True, env=env, timeout=60)
         if probe.returncode != 0:
             pytest.skip(f"an unprivileged user cannot run this checkout ({probe.stderr.strip()[:200]})")
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+    return Ran(r.returncode, r.stdout, r.stderr)
 
 
 def world_dir() -> str:
     d = os.path.join(tempfile.gettempdir(), "kvupgrade-test-world")
     os.makedirs(d, exist_ok=True)
-    os.chmod(d, 0o777)
+    os.chmod(d, 0o1777)  # sticky, as /tmp: the lock directory in it must not be replaceable by others
     return d
 
 
@@ -63,7 +71,7 @@ def public_dir() -> Iterator[Path]:
     shutil.rmtree(d, ignore_errors=True)
 
 
-def assert_clean_error(r: subprocess.CompletedProcess[str], *needles: str) -> None:
+def assert_clean_error(r: Ran, *needles: str) -> None:
     assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
     assert "Traceback" not in r.stderr + r.stdout
     for n in needles:
@@ -130,7 +138,9 @@ def test_permission_denied_in_process(tmp_path: Path, monkeypatch: pytest.Monkey
     def denied(*a: object, **k: object) -> bytes:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    import upgrader.fileio
+
+    monkeypatch.setattr(upgrader.fileio, "open_regular", denied)  # how read_source opens the file
     out = apply_file(str(p), from_="2.12.0", to="2.14.0")
     assert out.error == f"{p}: permission denied" and out.exit == 1
     monkeypatch.undo()

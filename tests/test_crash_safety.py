@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from tests.test_fleet import FROM, REPO, TO, make_fleet
-from upgrader import fleet
+from upgrader import fileio, fleet
 from upgrader.manifest import read_manifest
 
 N_FILES = 200
@@ -38,6 +38,10 @@ def _group_gone(pgid: int, timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.01)
     return False
+
+
+def _temps(root: Path) -> list[str]:
+    return [os.path.join(top, n) for top, _, names in os.walk(root) for n in names if fileio.TEMP_NAME.fullmatch(n)]
 
 
 def test_sigkill_at_random_moments_then_rerun_then_rollback(tmp_path: Path) -> None:
@@ -78,10 +82,12 @@ def test_sigkill_at_random_moments_then_rerun_then_rollback(tmp_path: Path) -> N
         states.append(done)
         if (tmp_path / "bk" / "manifest.jsonl").exists():  # absent when killed during start-up
             read_manifest(str(tmp_path / "bk"))  # stays readable (a torn last line at most is skipped)
+    left = _temps(root)  # temp files the kills left mid-write (often none: the window is short)
     finish = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
     assert finish.returncode in (0, 3), finish.stderr
     for path in old:
         assert Path(path).read_bytes() == new[path], path
+    assert _temps(root) == [], f"the rerun left the killed runs' temp files (seed {seed})"
     man = read_manifest(str(tmp_path / "bk"))
     assert len(man.problems) <= KILLS
     rb = subprocess.run([sys.executable, "-m", "upgrader", "rollback", str(tmp_path / "bk")], capture_output=True,
@@ -89,4 +95,4 @@ def test_sigkill_at_random_moments_then_rerun_then_rollback(tmp_path: Path) -> N
     assert rb.returncode == 0, rb.stdout + rb.stderr
     for path, data in old.items():
         assert Path(path).read_bytes() == data, path
-    print(f"seed {seed}: files done after each kill: {states}")
+    print(f"seed {seed}: files done after each kill: {states}; temp files left by the kills: {len(left)}")

@@ -27,3 +27,31 @@ def test_unknown_release_lists_known() -> None:
     with pytest.raises(VersionError, match=r"unknown Kvrocks release 2\.99\.0.*known releases: 1\.3\.0, .*2\.17\.0"):
         m.resolve("2.99.0")
     assert m.resolve("2.12.1") == (2, 12, 1)
+
+
+# Absurd versions (issue 16, class 6): a clear VersionError, fast, never Python's int() ValueError
+# (which the CLI could only report as an internal error), and the message does not echo the blob.
+@pytest.mark.parametrize("text", [
+    "9" * 5000, "v" + "9" * 5000 + ".1rc1", "kvrocks_version:1." + "9" * 5000, "2." + "9" * 190,
+    "1234567.0.0", "2.13." + "1" * 7, "apache/kvrocks:" + "9" * 4400 + ".0", "1!" + "9" * 180 + ".0",
+])
+def test_absurd_versions_are_clear_version_errors(text: str) -> None:
+    with pytest.raises(VersionError, match="(is not|cannot read) a Kvrocks version") as info:
+        parse_version(text)
+    assert len(str(info.value)) < 200
+
+
+def test_absurd_version_on_the_command_line_is_a_clean_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from tests.test_bad_inputs import GOOD, assert_clean_error, kv
+
+    p = tmp_path / "k.conf"
+    p.write_text(GOOD)
+    for args in (("--to", "9" * 5000), ("--from", "9" * 5000, "--to", "2.14.0")):
+        t0 = time.monotonic()
+        r = kv("apply", *args, str(p))
+        assert time.monotonic() - t0 < 30
+        assert_clean_error(r, "is not a Kvrocks version", "(5000 characters)")
+        assert "internal error" not in r.stderr and len(r.stderr) < 400
+    assert p.read_text() == GOOD

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Generate version_matrix.yaml from the upstream option tables plus curated annotations.
+"""Generate version_matrix.yaml from the upstream option tables plus the curated facts.
 
 Inputs:  <shared>/options/index.json and <shared>/options/<version>.json (README section 2),
-         tools/matrix_annotations.py (references, reasons, hand-entered releases, behaviours).
+         tools/facts/*.yaml (references, reasons, hand-entered releases, behaviours; loaded and
+         validated against tools/facts.schema.json by tools/matrix_facts.py).
 Output:  version_matrix.yaml at the repository root (see docs/MATRIX.md).
 
 Option histories are derived mechanically by diffing consecutive tables, so no table change can be
@@ -10,21 +11,27 @@ missed; annotations only decorate those events (and the build fails if one match
 The YAML is written by a tiny emitter of our own so the output is byte-stable and independent of
 YAML library versions.
 
-Usage: .venv/bin/python tools/build_matrix.py [--shared DIR] [--output FILE]
+Usage: .venv/bin/python tools/build_matrix.py [--shared DIR] [--facts DIR] [--output FILE]
+Exit codes: 0 written; 1 the tables are inconsistent; 2 the tables are missing;
+3 a facts file is malformed or disagrees with the tables (the message names file, line, entry).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
+
+import jsonschema
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import matrix_annotations as ann  # noqa: E402  (sibling module, path set above)
+from matrix_facts import FACTS_DIR, GENERAL, MATRIX_SCHEMA, Facts, FactsError, load_facts, vkey  # noqa: E402
 
 FORMAT = 1
 
@@ -45,13 +52,6 @@ ENTRY_KEY_ORDER = [
     "since", "status", *DOMAIN_FIELDS, "renamed_to", "summary", "reason", "note", "refs", "evidence", "impact",
 ]
 ANNOTATION_KEYS = {"refs", "summary", "reason", "note", "renamed_to", "fields"}
-
-Version = tuple[int, ...]
-
-
-def vkey(version: str) -> Version:
-    return tuple(int(p) for p in version.split("."))
-
 
 class BuildError(Exception):
     pass
@@ -89,11 +89,28 @@ def release_eras(version: str) -> dict[str, Any]:
     }
 
 
+def check_release_files(index: dict[str, Any], facts: Facts) -> None:
+    """Every facts file names a release index.json knows; no_table exactly on the table-less ones."""
+    with_table = {entry["version"] for entry in index["versions"]}
+    indexed_extra = {r["version"] for r in index.get("releases_without_table", [])}
+    problems = [
+        *(f"{facts.where(v, 'no_table')}: {v} has an option table"
+          for v in sorted(set(facts.releases_without_table) & with_table, key=vkey)),
+        *(f"{facts.where(v, 'release')}: {v} is not a release in index.json"
+          for v in sorted(set(facts.sources) - with_table - indexed_extra - {GENERAL}, key=vkey)),
+        *(f"{facts.where(v)}: index.json lists {v} as a release without a table; its facts file "
+          f"needs no_table (evidence, table, pin), date and notes"
+          for v in sorted(indexed_extra - set(facts.releases_without_table), key=vkey)),
+    ]
+    if problems:
+        raise FactsError("\n".join(problems))
+
+
 def pin_ref(entry: dict[str, Any]) -> str:
     return f"kvrocks-options-table {entry['version']} (apache/kvrocks@{entry['commit'][:8]})"
 
 
-def build_releases(index: dict[str, Any]) -> list[dict[str, Any]]:
+def build_releases(index: dict[str, Any], facts: Facts) -> list[dict[str, Any]]:
     releases: list[dict[str, Any]] = []
     for entry in index["versions"]:
         version = entry["version"]
@@ -108,25 +125,19 @@ def build_releases(index: dict[str, Any]) -> list[dict[str, Any]]:
             pin = f"{entry['pin']} {short} ({entry['commit_subject'].rsplit('(', 1)[-1].rstrip(')')})"
         rel = {
             "version": version,
-            "date": ann.PUBLICATION_DATES.get(version, entry["commit_date"]),
+            "date": facts.publication_dates.get(version, entry["commit_date"]),
             "evidence": "source-verified",
             "table": version,
             "pin": pin,
             **eras,
         }
-        if version in ann.RELEASE_NOTES:
-            rel["notes"] = ann.RELEASE_NOTES[version]
+        if version in facts.release_notes:
+            rel["notes"] = facts.release_notes[version]
         releases.append(rel)
-    indexed_extra = {r["version"] for r in index.get("releases_without_table", [])}
-    if indexed_extra != set(ann.RELEASES_WITHOUT_TABLE):
-        raise BuildError(
-            f"releases without table differ: index.json {sorted(indexed_extra)} vs "
-            f"annotations {sorted(ann.RELEASES_WITHOUT_TABLE)}"
-        )
-    for version, extra in ann.RELEASES_WITHOUT_TABLE.items():
+    for version, extra in facts.releases_without_table.items():
         releases.append({
             "version": version,
-            "date": ann.PUBLICATION_DATES[version],
+            "date": facts.publication_dates[version],
             "evidence": extra["evidence"],
             "table": extra["table"],
             "pin": extra["pin"],
@@ -169,18 +180,20 @@ def table_state(table: dict[str, Any], deprecated: list[str], name: str,
 
 
 def apply_annotation(event: dict[str, Any], name: str, version: str,
-                     used: set[tuple[str, str]], default_ref: str) -> None:
-    note = ann.EVENTS.get(version, {}).get(name)
+                     used: set[tuple[str, str]], default_ref: str, facts: Facts) -> None:
+    note = facts.annotations.get(version, {}).get(name)
     if note is None:
         event["refs"] = [default_ref]
         return
     used.add((version, name))
+    # The schema already holds these; kept so the build never emits a key it does not know.
     unknown = set(note) - ANNOTATION_KEYS
     if unknown:
-        raise BuildError(f"{version} {name}: unknown annotation keys {sorted(unknown)}")
+        raise FactsError(f"{facts.where(version, 'annotations', name)}: unknown keys {sorted(unknown)}")
     for field, value in note.get("fields", {}).items():
         if field not in DOMAIN_FIELDS:
-            raise BuildError(f"{version} {name}: 'fields' may only hold domain fields")
+            raise FactsError(f"{facts.where(version, 'annotations', name, 'fields')}: "
+                             f"'fields' may only hold domain fields")
         event[field] = value
     for key in ("renamed_to", "summary", "reason", "note"):
         if key in note:
@@ -188,7 +201,8 @@ def apply_annotation(event: dict[str, Any], name: str, version: str,
     event["refs"] = list(note.get("refs") or [default_ref])
 
 
-def derive_histories(options_dir: Path, index: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def derive_histories(options_dir: Path, index: dict[str, Any],
+                     facts: Facts) -> dict[str, list[dict[str, Any]]]:
     versions = sorted(index["versions"], key=lambda e: vkey(e["version"]))
     histories: dict[str, list[dict[str, Any]]] = {}
     current: dict[str, dict[str, Any]] = {}  # name -> folded state (present options only)
@@ -205,7 +219,7 @@ def derive_histories(options_dir: Path, index: dict[str, Any]) -> dict[str, list
             after = table_state(table, deprecated, name, before)
             if after is not None:
                 # Annotated overrides (e.g. shipped of a deprecated key) become part of the state.
-                after.update(ann.EVENTS.get(version, {}).get(name, {}).get("fields", {}))
+                after.update(facts.annotations.get(version, {}).get(name, {}).get("fields", {}))
                 new_current[name] = after
             event: dict[str, Any] = {"since": version}
             if before is None and after is None:
@@ -223,26 +237,41 @@ def derive_histories(options_dir: Path, index: dict[str, Any]) -> dict[str, list
                         event[field] = after[field]
                 if len(event) == 1:
                     continue  # unchanged
-            apply_annotation(event, name, version, used, default_ref)
+            apply_annotation(event, name, version, used, default_ref, facts)
             event["evidence"] = "source-verified"
             histories.setdefault(name, []).append(event)
         current = new_current
-    stale = {(v, n) for v, events in ann.EVENTS.items() for n in events} - used
+    stale = sorted(((v, n) for v, notes in facts.annotations.items() for n in notes if (v, n) not in used),
+                   key=lambda vn: (vkey(vn[0]), vn[1]))
     if stale:
-        raise BuildError(f"annotations match no table change: {sorted(stale)}")
+        tables = [e["version"] for e in versions]
+        lines = []
+        for version, name in stale:
+            span = f"{tables[tables.index(version) - 1]} -> {version} tables" if version in tables[1:] \
+                else f"tables (no {version} table with an earlier one)"
+            lines.append(f"{facts.where(version, 'annotations', name)}: matches no change in the {span}")
+        raise FactsError("annotations that match nothing (stale or misspelt):\n" + "\n".join(lines))
     return histories
 
 
-def add_hand_events(histories: dict[str, list[dict[str, Any]]]) -> None:
-    for name, events in ann.HAND_EVENTS.items():
+def add_hand_events(histories: dict[str, list[dict[str, Any]]], facts: Facts) -> None:
+    for name, events in facts.hand_events.items():
         history = histories.setdefault(name, [])
         for event in events:
             if history and vkey(event["since"]) <= vkey(history[-1]["since"]):
-                raise BuildError(f"{name}: hand event {event['since']} is not after existing history")
+                raise FactsError(f"{facts.where(event['since'], 'hand_events', name)}: "
+                                 f"not after the existing history (last event {history[-1]['since']})")
             history.append(dict(event))
 
 
-def check_events(histories: dict[str, list[dict[str, Any]]]) -> None:
+def event_source(facts: Facts, name: str, event: dict[str, Any]) -> str:
+    """Where the explanation of `event` belongs: its hand event, else an annotation in its release's file."""
+    since = event["since"]
+    hand = any(e["since"] == since for e in facts.hand_events.get(name, []))
+    return facts.where(since, "hand_events" if hand else "annotations", name)
+
+
+def check_events(histories: dict[str, list[dict[str, Any]]], facts: Facts) -> None:
     """Build-time guard for the curation rules (the tests repeat them on the output)."""
     for name, history in histories.items():
         state: dict[str, Any] | None = None
@@ -250,14 +279,14 @@ def check_events(histories: dict[str, list[dict[str, Any]]]) -> None:
             status = event.get("status")
             if status == "removed" or status == "deprecated" or "renamed_to" in event:
                 if not event.get("reason"):
-                    raise BuildError(f"{name} {event['since']}: {status or 'rename'} needs a reason")
+                    raise FactsError(f"{event_source(facts, name, event)}: {status or 'rename'} needs a reason")
                 # The short form goes into the comment kvupgrade leaves in the file.
                 if not event.get("summary"):
-                    raise BuildError(f"{name} {event['since']}: {status or 'rename'} needs a summary")
+                    raise FactsError(f"{event_source(facts, name, event)}: {status or 'rename'} needs a summary")
             if state is not None and state.get("status") != "removed" and "default" in event \
                     and event.get("status") in (None, "active", "deprecated") \
                     and not event.get("reason"):
-                raise BuildError(f"{name} {event['since']}: default flip needs a reason")
+                raise FactsError(f"{event_source(facts, name, event)}: default change needs a reason")
             state = {**(state or {}), **event}
 
 
@@ -268,35 +297,49 @@ def order_entry(event: dict[str, Any]) -> dict[str, Any]:
     return {k: event[k] for k in ENTRY_KEY_ORDER if k in event}
 
 
-def build_options(histories: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    unknown_secret = ann.SECRET_OPTIONS - set(histories)
-    unknown_refs = set(ann.OPTION_REFS) - set(histories)
-    if unknown_secret or unknown_refs:
-        raise BuildError(f"annotations name unknown options: {sorted(unknown_secret | unknown_refs)}")
+def build_options(histories: dict[str, list[dict[str, Any]]], facts: Facts) -> list[dict[str, Any]]:
+    listed = facts.sources[GENERAL].data["secret_options"]
+    problems = [
+        *(f"{facts.where(GENERAL, 'secret_options', listed.index(name))}: unknown option {name}"
+          for name in sorted(facts.secret_options - set(histories))),
+        *(f"{facts.where(GENERAL, 'option_refs', name)}: unknown option"
+          for name in sorted(set(facts.option_refs) - set(histories))),
+    ]
+    if problems:
+        raise FactsError("\n".join(problems))
     options = []
     for name in sorted(histories):
-        option: dict[str, Any] = {"name": name, "secret": name in ann.SECRET_OPTIONS}
-        if name in ann.OPTION_REFS:
-            option["refs"] = list(ann.OPTION_REFS[name])
+        option: dict[str, Any] = {"name": name, "secret": name in facts.secret_options}
+        if name in facts.option_refs:
+            option["refs"] = list(facts.option_refs[name])
         option["history"] = [order_entry(e) for e in histories[name]]
         options.append(option)
     return options
 
 
-def build_matrix(shared: Path) -> dict[str, Any]:
+def build_matrix(shared: Path, facts: Facts | None = None) -> dict[str, Any]:
+    facts = facts if facts is not None else load_facts()
     options_dir = shared / "options"
     index = json.loads((options_dir / "index.json").read_text(encoding="utf-8"))
-    histories = derive_histories(options_dir, index)
-    add_hand_events(histories)
-    check_events(histories)
-    return {
+    check_release_files(index, facts)
+    histories = derive_histories(options_dir, index, facts)
+    add_hand_events(histories, facts)
+    check_events(histories, facts)
+    matrix = {
         "format": FORMAT,
-        "data_version": ann.DATA_VERSION,
-        "releases": build_releases(index),
-        "behaviours": sorted(ann.BEHAVIOURS, key=lambda b: (vkey(b["since"]), b["id"])),
-        "patterns": list(ann.PATTERNS),
-        "options": build_options(histories),
+        "data_version": facts.data_version,
+        "releases": build_releases(index, facts),
+        "behaviours": sorted(facts.behaviours, key=lambda b: (vkey(b["since"]), b["id"])),
+        "patterns": list(facts.patterns),
+        "options": build_options(histories, facts),
     }
+    # Safety net: whatever the facts say, never write a matrix kvupgrade would refuse to load.
+    schema = json.loads(MATRIX_SCHEMA.read_text(encoding="utf-8"))
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(matrix))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path)
+        raise BuildError(f"generated matrix fails {MATRIX_SCHEMA.name} at {where}: {error.message[:300]}")
+    return matrix
 
 
 # ----------------------------------------------------------------------------------------------
@@ -307,7 +350,7 @@ def build_matrix(shared: Path) -> dict[str, Any]:
 HEADER = """\
 # GENERATED FILE - do not edit by hand.
 # Generated by tools/build_matrix.py from the upstream option tables
-# (../shared/kvrocks/options/*.json) plus tools/matrix_annotations.py.
+# (../shared/kvrocks/options/*.json) plus the curated facts in tools/facts/*.yaml.
 # Regenerate from the repository root with:
 #   .venv/bin/python tools/build_matrix.py [--shared ../shared/kvrocks]
 # Format: docs/MATRIX.md; schema: upgrader/version_matrix.schema.json.
@@ -364,21 +407,41 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shared", type=Path, default=REPO_ROOT / ".." / "shared" / "kvrocks",
                         help="directory holding options/ (default: ../shared/kvrocks from the repo root)")
+    parser.add_argument("--facts", type=Path, default=FACTS_DIR,
+                        help="directory holding general.yaml and releases/ (default: tools/facts)")
     parser.add_argument("--output", type=Path, default=REPO_ROOT / "version_matrix.yaml",
                         help="file to write (default: version_matrix.yaml at the repo root)")
     args = parser.parse_args(argv)
-    if not (args.shared / "options" / "index.json").is_file():
-        print(f"error: {args.shared}/options/index.json not found (use --shared DIR)", file=sys.stderr)
-        return 2
     try:
-        text = to_yaml(build_matrix(args.shared))
+        # Facts first: a malformed facts file is reported even without the tables.
+        facts = load_facts(args.facts)
+        if not (args.shared / "options" / "index.json").is_file():
+            print(f"error: {args.shared}/options/index.json not found (use --shared DIR)", file=sys.stderr)
+            return 2
+        text = to_yaml(build_matrix(args.shared, facts))
+    except FactsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    # newline="\n" keeps the bytes identical on every platform.
-    with open(args.output, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
+    write_atomically(args.output, text)
     return 0
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace `path` in one step, so an interrupted build never leaves a half-written matrix."""
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644  # mkstemp would leave 0600
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        # newline="\n" keeps the bytes identical on every platform.
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 if __name__ == "__main__":

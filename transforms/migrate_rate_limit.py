@@ -3,9 +3,10 @@
 Up to 2.13.0, 0 meant "no rate limit" for slot migration batches (and crashed 2.12.1
 with SIGFPE per #3228); from 2.14.0 the minimum is 1 and 0 stops the server.
 
-Fix (unsafe, needs review): propose the largest value the target accepts, which is the
-closest to "no limit". It is unsafe because nothing is the same as "no limit": an
-operator may prefer a real limit (the default is 16 MB/s) now that one must be chosen.
+Fix (safe, applied by default): the largest value the target accepts (2147483647 MB/s, about
+2 PB/s, far above any network) keeps the meaning "no limit" exactly, so nothing is guessed. The
+line says why in an inline comment. A real limit (the 16 MB/s default) is a different choice
+and stays in the message as the alternative.
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ from __future__ import annotations
 from typing import Iterator
 
 from upgrader.findings import Finding
-from upgrader.registry import Context, Transform, replace_value
+from upgrader.registry import MARKER, Context, Transform, replace_value
 from upgrader.values import ValueProblem, read_int
 
 transform = Transform(
     __name__,
     kind="migrate rate limit 0",
     stage="hop",
-    safety="unsafe",
-    why="0 meant 'no limit'; the largest accepted value is the closest, but a real limit (default 16 MB/s) may suit the network better",
+    safety="safe",
+    why="0 meant 'no limit'; the largest accepted value is no limit in practice, so the meaning is kept",
     title="Replace migrate-batch-rate-limit-mb 0 (no limit), refused from 2.14.0",
     since=(2, 14, 0),
     priority=35,
@@ -42,12 +43,15 @@ def match(ctx: Context) -> Iterator[Finding]:
         except ValueProblem:
             continue
         proposed = str(after.max)
+        # 2.14.0 reads a blank then '#' as a comment (quoted grammar), so the reason stays on the line.
+        note = (f"  {MARKER} was {ln.value} (no limit), refused from {ctx.hi_release.name}; the largest"
+                " accepted value keeps no limit (apache/kvrocks#3228)")
         yield transform.finding(
             KEY, "error",
             f"{KEY} {ln.value}: 0 meant 'no limit' up to 2.13.0 (and crashed 2.12.1 with SIGFPE);"
-            f" from 2.14.0 the minimum is {after.min} and 0 stops the server. Proposed: {proposed} MB/s,"
-            f" the largest accepted value and the closest to no limit; the default {after.default} MB/s is a"
-            " sane alternative if migrations should not saturate the network.",
-            since=transform.since, line=ln, action="set", new_lines=[replace_value(ln, proposed)],
+            f" from 2.14.0 the minimum is {after.min} and 0 stops the server. Set to {proposed} MB/s,"
+            f" the largest accepted value, which keeps 'no limit'; the default {after.default} MB/s is the"
+            " alternative if migrations should not saturate the network.",
+            since=transform.since, line=ln, action="set", new_lines=[replace_value(ln, proposed) + note],
             references=["apache/kvrocks#3228"], before=ln.value, after=proposed,
         )

@@ -5,8 +5,11 @@
 * a value outside the option's type, range or enum stops the server;
 * a key the source ignored but the target reads changes behaviour on upgrade.
 
-Commenting out a key that both releases ignore changes nothing the server does, but
-the key may be a typo the operator meant to fix, so that fix needs review.
+Commenting out a key that both releases ignore changes nothing the server does. When no
+release reads the key (a typo, a made-up key) that keeps the meaning exactly: safe. When some
+other release reads it, the line may be meant for that release (a file prepared for a later
+upgrade, checked against an older target): commenting it out would lose the setting there, so
+that fix needs review.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from upgrader.findings import Finding
+from upgrader.matrix import Matrix
 from upgrader.registry import Context, Transform, commented
 from upgrader.values import check_value
 
@@ -22,7 +26,7 @@ transform = Transform(
     kind="target validation",
     stage="target",
     safety="unsafe",
-    why="the key may be a typo or meant for another build; commenting it out hides it",
+    why="another Kvrocks release reads this key: the line may be meant for it, and commenting it out loses it there",
     title="Check every active key and value against the target release",
     priority=80,
 )
@@ -57,6 +61,15 @@ def _hash_cut(ctx: Context) -> Iterator[Finding]:
             )
 
 
+def reading_releases(m: Matrix, key: str) -> str:
+    """'2.12.0 to 2.14.0': the first and last release that read ``key``; '' when none does."""
+    life = m.options.get(key)
+    names = [r.name for r in m.releases if life is not None and life.state_at(r.version) is not None]
+    if not names:
+        return ""
+    return names[0] if len(names) == 1 else f"{names[0]} to {names[-1]}"
+
+
 @transform.match
 def match(ctx: Context) -> Iterator[Finding]:
     yield from _hash_cut(ctx)
@@ -72,14 +85,19 @@ def match(ctx: Context) -> Iterator[Finding]:
         before = m.state(key, ctx.source)
         if st is None:
             loud = "ignored with a warning at startup" if tgt.unknown_keys == "warn" else "silently ignored"
-            stale = before is None
+            # `check` plans from the target to itself: there the source is the target, said once.
+            stale = before is None and src.version != tgt.version
+            span = reading_releases(m, key)
             yield transform.finding(
                 key, "warning",
                 f"{key} is not an option of {tgt.name}: the line is {loud}"
-                + (f" (it is not an option of {src.name} either)." if stale else "."),
+                + (f" (it is not an option of {src.name} either)" if stale else "")
+                + (f"; Kvrocks {span} read it." if span else "; no Kvrocks release reads it."),
                 line=ln, action="comment_out",
                 new_lines=[commented(ln, f"not an option of Kvrocks {tgt.name}")],
-                before=shown,
+                before=shown, safety=None if span else "safe",
+                why=None if span else ("no Kvrocks release reads this key: the target ignores the line either way,"
+                                       " and the comment keeps it visible"),
             )
             continue
         if st.status == "deprecated":

@@ -7,13 +7,14 @@ never raises for a bad file: errors are data, so one bad file cannot stop a flee
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Union
 
 from .confmodel import ConfigSyntaxError
 from .errors import KvUpgradeError
 from .exitcodes import Exit
-from .fileio import Source, atomic_replace, check_content, locked, read_source, resolve, write_backup
+from .fileio import Source, atomic_replace, check_content, locked, read_source, resolve, sweep_temps, write_backup
 from .carriers import plan_any, resolve_kind  # kind=None detects conf or a carrier (docs/CARRIERS.md)
 from .findings import Plan
 from .matrix import Matrix, MatrixError
@@ -107,7 +108,9 @@ def apply_file(path: str, *, to: Union[str, Release], from_: Union[str, Release,
     """
 
     def run(read: list[str]) -> Outcome:
-        with locked(resolve(path), lock_timeout):
+        real = resolve(path)
+        sweep_temps(os.path.dirname(real))  # temp files of a killed run on this directory
+        with locked(real, lock_timeout):
             src = read_source(path)  # read under the lock: another run may have just finished
             read.append(src.text)
             plan = _plan_kind(src.text, kind, to=to, from_=from_, path=path, matrix=matrix, settings=settings)

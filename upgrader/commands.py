@@ -1,16 +1,15 @@
 """The bodies of ``plan``, ``apply`` and ``check``, free of typer.
 
-``cli.py`` declares the options (typer) and calls these; ``fastcli.py`` calls them directly when
-the command line is a plain one, so a single-file run does not pay typer's import. Each returns
-the exit code. A usage problem raises ``Usage`` before anything is read or written, so the
-caller can report it the way click does.
+``cli.py`` declares the options (typer) and calls these with the parsed arguments. Each returns
+the exit code. A usage problem raises ``Usage`` before anything is read or written, so cli.py
+can report it as click's usage error (exit 2).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable, List, Optional
+from typing import Any, List, Optional
 
 from . import __version__
 from .exitcodes import Exit
@@ -81,7 +80,7 @@ def fleet_command(command: str, paths: Optional[List[str]], *, to: str, from_: s
     from . import fleet
     from .errors import KvUpgradeError
 
-    fmt = getattr(fmt, "value", fmt)  # typer passes the Format enum, the fast path its value
+    fmt = getattr(fmt, "value", fmt)  # typer passes the Format enum; library callers may pass its value
     if not paths and files_from is None:
         raise Usage("give config files or directories, or --files-from", "PATHS")
     if jobs is not None and jobs < 1:
@@ -123,8 +122,7 @@ def fleet_command(command: str, paths: Optional[List[str]], *, to: str, from_: s
     return int(res.exit)
 
 
-# One function per command, taking exactly the parameters cli.py declares for it (the fast
-# path calls these with the parsed arguments; tests/test_fastcli.py keeps the two in step).
+# One function per command, taking exactly the parameters cli.py declares for it.
 
 def plan(*, paths: Optional[List[str]], to: str, from_: str, fmt: Any, unsafe_fixes: bool, pin_defaults: bool,
          no_diff: bool, kind: Optional[str], matrix: Any, overlay: Optional[List[Any]],
@@ -159,5 +157,3 @@ def check(*, paths: Optional[List[str]], to: str, fmt: Any, kind: Optional[str],
                          overlay=overlay, include=include, exclude=exclude, files_from=files_from, inventory=None,
                          jobs=jobs, no_progress=no_progress)
 
-
-COMMANDS: dict[str, Callable[..., int]] = {"plan": plan, "apply": apply, "check": check}

@@ -12,13 +12,13 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import stat
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
-from typing import Iterator, Optional
+from typing import BinaryIO, Iterator, Optional
 
 from .confmodel import decode, encode
 from .errors import ConcurrentChangeError, InputError, WriteError
@@ -71,10 +71,26 @@ def resolve(path: str) -> str:
     return os.path.realpath(path)
 
 
+def open_regular(path: str) -> BinaryIO:
+    """``path`` opened for reading only if it is a regular file. O_NONBLOCK: a FIFO put in its
+    place after a stat opens at once instead of waiting for a writer, and fstat then refuses it
+    (no read ever happens on anything but a regular file)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+                 | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def read_source(path: str) -> Source:
     st = _stat_file(path)
     try:
-        data = Path(path).read_bytes()
+        with open_regular(path) as fh:
+            data = fh.read(MAX_BYTES + 1)  # the file may have grown since the stat
     except PermissionError:
         raise InputError("permission denied", path) from None
     except OSError as exc:
@@ -99,16 +115,82 @@ def check_content(data: bytes, path: str) -> None:
 _LOCK_DIRS: set[str] = set()
 
 
+def _unsafe_dir(st: os.stat_result) -> Optional[str]:
+    """Why a directory with this lstat cannot hold our locks, or None: only we may write in it."""
+    if stat.S_ISLNK(st.st_mode):
+        return "is a symbolic link"
+    if not stat.S_ISDIR(st.st_mode):
+        return "is not a directory"
+    if st.st_uid != os.geteuid():
+        return f"is owned by uid {st.st_uid}, not by this user (uid {os.geteuid()})"
+    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return f"is writable by other users (mode {stat.S_IMODE(st.st_mode):04o})"
+    return None
+
+
 def _lock_dir() -> str:
     """The private lock directory, created once per process (not once per file; checked again
-    if a temp cleaner removed it meanwhile)."""
+    if a temp cleaner removed it meanwhile).
+
+    A per-user directory in the temp dir (``kvupgrade-locks-<uid>``), or ``KVUPGRADE_LOCK_DIR``.
+    Whoever can write in it can plant a lock file (a symlink to a file of ours, a lock held
+    forever), so it must be a real directory owned by this user, writable by no one else, in a
+    parent others cannot rename it in (theirs to write only with the sticky bit, as /tmp).
+    Not $XDG_RUNTIME_DIR: it exists only during a login session, so a cron run and a shell run of
+    one user would lock in different places and not exclude each other.
+    """
     import tempfile  # here and below: only writes need it, and a plan should not pay the import
 
     d = os.environ.get("KVUPGRADE_LOCK_DIR") or os.path.join(tempfile.gettempdir(), f"kvupgrade-locks-{os.getuid()}")
-    if d not in _LOCK_DIRS or not os.path.isdir(d):
-        os.makedirs(d, mode=0o700, exist_ok=True)
-        _LOCK_DIRS.add(d)
+    if d in _LOCK_DIRS and os.path.isdir(d):
+        return d
+    hint = "; remove it, or set KVUPGRADE_LOCK_DIR to a directory only you can write"
+    parent = os.path.dirname(os.path.abspath(d))
+    try:
+        os.makedirs(parent, 0o700, exist_ok=True)
+        pst = os.stat(parent)
+    except OSError as exc:
+        raise WriteError(f"cannot use the lock directory: {_why(exc)}", parent) from None
+    if pst.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not pst.st_mode & stat.S_ISVTX:
+        raise WriteError(f"the lock directory's parent is writable by other users without the sticky bit"
+                         f" (mode {stat.S_IMODE(pst.st_mode):04o}): they could replace the lock directory{hint}",
+                         parent)
+    try:
+        os.mkdir(d, 0o700)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise WriteError(f"cannot create the lock directory: {_why(exc)}", d) from None
+    try:
+        why = _unsafe_dir(os.lstat(d))
+    except OSError as exc:
+        raise WriteError(f"cannot use the lock directory: {_why(exc)}", d) from None
+    if why:
+        raise WriteError(f"refusing the lock directory: it {why}{hint}", d)
+    _LOCK_DIRS.add(d)
     return d
+
+
+def _check_lock_file(path: str) -> None:
+    """A lock file someone planted (a link to another file, a file of another user) is refused:
+    the lock would not be ours, and opening it could touch the file it points to."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return  # created by the lock, in a directory only we can write
+    except OSError as exc:
+        raise WriteError(f"cannot use the lock file: {_why(exc)}", path) from None
+    if stat.S_ISLNK(st.st_mode):
+        why = "is a symbolic link"
+    elif not stat.S_ISREG(st.st_mode):
+        why = "is not a regular file"
+    elif st.st_uid != os.geteuid():
+        why = f"is owned by uid {st.st_uid}, not by this user"
+    elif st.st_nlink != 1:
+        why = "has other hard links"
+    else:
+        return
+    raise WriteError(f"refusing the lock file: it {why} (planted?); remove it", path)
 
 
 @contextmanager
@@ -120,14 +202,28 @@ def locked(real: str, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """
     from filelock import FileLock, Timeout
 
-    lock_dir = _lock_dir()
-    name = hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:24] + ".lock"
-    lock = FileLock(os.path.join(lock_dir, name), timeout=timeout)
+    path = lock_path(real)
+    _check_lock_file(path)
+    lock = FileLock(path, timeout=timeout)
     try:
-        with lock:
-            yield
+        lock.acquire()
     except Timeout:
         raise WriteError(f"another kvupgrade run holds the lock on this file (waited {timeout:.0f}s)", real) from None
+    except OSError as exc:  # e.g. ELOOP: a link planted after the check (filelock opens O_NOFOLLOW)
+        raise WriteError(f"cannot take the lock {path}: {_why(exc)}", real) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def lock_name(real: str) -> str:
+    """The lock file's name for the edited file ``real`` (its resolved path)."""
+    return hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:24] + ".lock"
+
+
+def lock_path(real: str) -> str:
+    return os.path.join(_lock_dir(), lock_name(real))
 
 
 def backup_name(real: str, backup_dir: Optional[str] = None) -> str:
@@ -142,22 +238,67 @@ def backup_name(real: str, backup_dir: Optional[str] = None) -> str:
     return candidate
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """os.write until every byte is written (a write may be short, e.g. as the disk fills)."""
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
 def write_backup(src: Source, backup_dir: Optional[str] = None, name: Optional[str] = None) -> str:
+    """A copy of what was read, with the original's mode, times and extended attributes. A backup
+    that fails part-way (disk full) is removed: a short ``.bak`` would look like a good one."""
     dest = name or backup_name(src.real, backup_dir)
+    created = False
     try:
         if backup_dir:
             os.makedirs(backup_dir, exist_ok=True)
-        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, src.mode or 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(src.data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), src.mode or 0o600)
+        created = True
+        try:
+            write_all(fd, src.data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         import shutil
 
-        shutil.copystat(src.real, dest)
+        shutil.copystat(src.real, dest)  # mode, times, and xattrs (ACLs, SELinux label) where permitted
     except OSError as exc:
+        if created:
+            try:
+                os.unlink(dest)
+            except OSError:
+                pass
         raise WriteError(f"cannot write backup {dest}: {_why(exc)}; file left untouched", src.path) from None
     return dest
+
+
+# Attributes a file system or our privileges may refuse to set (or that vanished since listing):
+# skipped one by one, as shutil.copystat does. Anything else abandons the write.
+_XATTR_SKIPPED = frozenset({errno.EPERM, errno.EACCES, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENODATA, errno.EINVAL})
+
+
+def copy_xattrs(src: str, dst: str) -> None:
+    """Copy every extended attribute of ``src`` to ``dst``: POSIX ACLs (``system.posix_acl_access``),
+    SELinux labels (``security.selinux``), ``user.*``. A rename puts a new inode in place, which has
+    none of them; without this a service user granted read by an ACL is locked out of its config."""
+    if not hasattr(os, "listxattr"):
+        return
+    try:
+        names = os.listxattr(src)
+    except FileNotFoundError:
+        return  # no file to take them from (a rollback restoring a deleted file)
+    except OSError as exc:
+        if exc.errno in _XATTR_SKIPPED:
+            return
+        raise
+    for name in names:
+        try:
+            os.setxattr(dst, name, os.getxattr(src, name))
+        except OSError as exc:
+            if exc.errno not in _XATTR_SKIPPED:
+                raise
 
 
 def fsync_dir(folder: str) -> None:
@@ -172,12 +313,14 @@ def fsync_dir(folder: str) -> None:
         pass
 
 
-def write_atomic(real: str, data: bytes, mode: int, expected_digest: Optional[str], label: str) -> None:
+def write_atomic(real: str, data: bytes, mode: int, expected_digest: Optional[str], label: str,
+                 attrs_from: Optional[str] = None) -> None:
     """Put ``data`` at ``real`` atomically, or raise and leave it untouched.
 
     ``expected_digest``: the sha256 the file must still have right before the rename (someone,
     possibly Kvrocks' own CONFIG REWRITE, may have changed it since it was read); None when the
-    file may be missing (a rollback restoring a deleted file).
+    file may be missing (a rollback restoring a deleted file). Owner, extended attributes (ACLs,
+    SELinux label) and mode are those of ``real``, or of ``attrs_from`` when ``real`` is missing.
     """
     import tempfile
 
@@ -188,19 +331,24 @@ def write_atomic(real: str, data: bytes, mode: int, expected_digest: Optional[st
         hint = " (read-only file system)" if exc.errno == errno.EROFS else ""
         raise WriteError(f"cannot create a temp file in {folder}: {_why(exc)}{hint}; file left untouched", label) from None
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
         try:
-            st = os.stat(real)
-            os.chown(tmp, st.st_uid, st.st_gid)
-        except OSError:
-            pass  # not root, or no file yet: the file keeps our ownership, as with any editor
+            write_all(fd, data)
+            # Owner first (a chown may clear set-id bits and capabilities), then the attributes, then
+            # the mode (it wins over an ACL's mask); one fsync makes data and metadata durable.
+            try:
+                st = os.stat(real)
+                os.fchown(fd, st.st_uid, st.st_gid)
+            except OSError:
+                pass  # not root, or no file yet: the file keeps our ownership, as with any editor
+            copy_xattrs(real if os.path.lexists(real) or not attrs_from else attrs_from, tmp)
+            os.chmod(tmp, mode)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         if expected_digest is not None:
             try:
-                current = Path(real).read_bytes()
+                with open_regular(real) as fh:
+                    current = fh.read()
             except OSError as exc:
                 raise WriteError(f"cannot re-read before replacing: {_why(exc)}", label) from None
             if hashlib.sha256(current).hexdigest() != expected_digest:
@@ -216,6 +364,44 @@ def write_atomic(real: str, data: bytes, mode: int, expected_digest: Optional[st
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+# Our temp files, as write_atomic names them: tempfile.mkstemp(prefix=".<name>.", suffix=".kvupgrade")
+# in the edited file's directory, whose random part is 8 characters of tempfile's alphabet.
+TEMP_NAME = re.compile(r"\.(?P<target>.+)\.[a-z0-9_]{8}\.kvupgrade")
+STARTED = time.time()  # this run's start (forked workers inherit it): a temp older than it is no temp of ours
+_SWEPT: set[str] = set()
+
+
+def sweep_temps(folder: str, started: Optional[float] = None) -> list[str]:
+    """Remove the temp files a killed kvupgrade run left in ``folder`` (a real path); the paths removed.
+
+    Only names matching TEMP_NAME, regular files, last written before ``started`` (default: this
+    run's start), and whose target file's lock can be taken at once: a live run holds its target's
+    lock for as long as its temp exists. Removed under that lock. Once per folder per process.
+    """
+    started = STARTED if started is None else started
+    if folder in _SWEPT:
+        return []
+    _SWEPT.add(folder)
+    try:
+        names = [n for n in os.listdir(folder) if n.endswith(".kvupgrade") and TEMP_NAME.fullmatch(n)]
+    except OSError:
+        return []
+    removed: list[str] = []
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            st = os.lstat(path)
+            if not stat.S_ISREG(st.st_mode) or st.st_mtime >= started:
+                continue
+            target = os.path.join(folder, TEMP_NAME.fullmatch(name).group("target"))  # type: ignore[union-attr]
+            with locked(target, timeout=0):
+                os.unlink(path)
+            removed.append(path)
+        except (OSError, WriteError):  # gone already, not ours to remove, or its target's lock is held
+            continue
+    return removed
 
 
 def atomic_replace(src: Source, new_text: str) -> None:

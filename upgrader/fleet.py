@@ -26,6 +26,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
+import stat
 import sys
 import time
 from collections import deque
@@ -99,10 +100,23 @@ def walk(root: str, include: tuple[str, ...], exclude: tuple[str, ...], prune: f
             rel = rel_top + name
             if _matches(exclude, name, rel):
                 continue
-            if _matches(include, name, rel):
-                yield os.path.join(top, name), False
-            elif sniff and _matches(sniff, name, rel):
-                yield os.path.join(top, name), True
+            take = _matches(include, name, rel)
+            if not take and not (sniff and _matches(sniff, name, rel)):
+                continue
+            path = os.path.join(top, name)
+            if _special(path):
+                continue
+            yield path, not take
+
+
+def _special(path: str) -> bool:
+    """A FIFO, socket or device (or a link to one): opening a FIFO blocks until a writer comes, a
+    device may act on open, so a walk skips them whatever their name. A path that cannot be
+    stat'ed (a dangling link) is kept: reading it reports why."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def iter_inputs(inputs: Iterable[str], *, files_from: Optional[str] = None, include: tuple[str, ...] = (),
@@ -289,9 +303,9 @@ class RenderSpec:
     def body(self, f: dict[str, Any]) -> str:
         """A file's record as the sink writes it, without the separator between records."""
         if self.fmt == "json":
-            import json
+            from .report.escape import dumps
 
-            return json.dumps(f, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+            return dumps(f, indent=2).replace("\n", "\n    ")
         from . import report
 
         mod = report.get(self.fmt)
@@ -352,8 +366,10 @@ class Worker:
 
     def is_carrier(self, path: str) -> bool:
         """A walked YAML/unit/script file is taken only if it configures kvrocks."""
+        from .fileio import open_regular
+
         try:
-            with open(path, "rb") as fh:
+            with open_regular(path) as fh:  # never blocks on a FIFO swapped in since the walk
                 data = fh.read(4 * 1024 * 1024)
         except OSError:
             return False
@@ -568,10 +584,16 @@ def render_table(s: dict[str, Any], command: str) -> str:
     out = ["", "Summary", *[f"  {k:<16}{v:>8}" for k, v in rows],
            "", "Findings by severity", *[f"  {k:<16}{sev.get(k, 0):>8}" for k in ("error", "warning", "info")]]
     if s["by_option"]:
+        from .report.escape import visible
+        from .report.text import shorten
+
+        # Option names come from the configs: shown escaped and shortened, or one huge key would
+        # pad every row of the table to its length.
+        shown = {opt: shorten(visible(opt)) for opt in s["by_option"]}
         out += ["", "Findings by option"]
-        width = max(16, max(len(k) for k in s["by_option"]) + 2)
+        width = max(16, max(len(k) for k in shown.values()) + 2)
         for opt, n in sorted(s["by_option"].items(), key=lambda kv: (-kv[1], kv[0])):
-            out.append(f"  {opt:<{width}}{n:>8}")
+            out.append(f"  {shown[opt]:<{width}}{n:>8}")
     return "\n".join(out) + "\n"
 
 
@@ -586,22 +608,24 @@ class Sink:
         self.colour, self.show_diff = colour, show_diff
         self.mod = report.get(fmt)
         self.n = 0
+        self.shown = 0  # text: files written to out (an error goes to stderr only)
         self.collected: Optional[list[dict[str, Any]]] = None
         self.streams = fmt in ("text", "json") or (hasattr(self.mod, "render_file") and hasattr(self.mod, "render_tail"))
         self.spec = RenderSpec(fmt, command, colour, show_diff) if self.streams else None
         if not self.streams:
             self.collected = []  # a whole-document format (e.g. HTML) needs the list
         elif fmt == "json":
-            import json
-
+            from .report.escape import dumps
             from .report.jsonout import SCHEMA
 
-            head = json.dumps({"schema": SCHEMA, **meta, "command": command}, indent=2, ensure_ascii=False)
+            head = dumps({"schema": SCHEMA, **meta, "command": command}, indent=2)
             self.out.write(head[:-2] + ',\n  "files": [')
 
     def file(self, f: dict[str, Any]) -> None:
         first = self.n == 0
         self.n += 1
+        if self.fmt == "text" and f["status"] == "error":
+            return  # run() says it once, on stderr; the summary counts it as failed
         if self.collected is not None:
             self.collected.append(f)
             self.out.flush()
@@ -611,7 +635,8 @@ class Sink:
         if self.fmt == "json":
             self.out.write(("\n    " if first else ",\n    ") + body)
         elif self.fmt == "text":
-            self.out.write(body if first else "\n" + body)
+            self.out.write(body if not self.shown else "\n" + body)
+            self.shown += 1
         else:
             self.out.write(body)
         self.out.flush()
@@ -620,13 +645,13 @@ class Sink:
         if self.collected is not None:
             self.out.write(self.mod.render(self.collected, summary, self.command, self.meta, colour=self.colour))
         elif self.fmt == "json":
-            import json
+            from .report.escape import dumps
 
-            tail = json.dumps(summary, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+            tail = dumps(summary, indent=2).replace("\n", "\n  ")
             self.out.write(("\n  ]" if self.n else "]") + ',\n  "summary": ' + tail + "\n}\n")
         elif self.fmt == "text":
             # Same closing line as a single-file report, then the fleet table.
-            self.out.write(("\n" if self.n else "") + self.mod.render_summary(summary, self.command))
+            self.out.write(("\n" if self.shown else "") + self.mod.render_summary(summary, self.command))
             if self.n > 1:
                 self.out.write(render_table(summary, self.command))
         else:
@@ -645,6 +670,7 @@ def run(job: FleetJob, paths: Iterable[Any], *, fmt: str, jobs: int, meta: dict[
         err: Optional[IO[str]] = None, total: Optional[int] = None) -> RunResult:
     """Process the fleet and write the report; the exit code is the worst per-file outcome."""
     from .exitcodes import Exit, worst
+    from .report.escape import visible
     from .report.jsonout import add_to_summary, new_summary
 
     out = out or sys.stdout
@@ -663,7 +689,7 @@ def run(job: FleetJob, paths: Iterable[Any], *, fmt: str, jobs: int, meta: dict[
             bar.clear()  # the bar and the report may share one terminal
             sink.file(f)
             if f["status"] == "error":
-                err.write(f"kvupgrade: error: {f['error']}\n")
+                err.write(f"kvupgrade: error: {visible(f['error'])}\n")
             bar.add(f)
     finally:
         bar.clear()

@@ -17,18 +17,20 @@ recorded 'after' nor 'before' (someone edited the file since) unless ``force``.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import re
 import socket
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional
 
 from .confmodel import encode
 from .errors import InputError, KvUpgradeError, WriteError
-from .fileio import Source, fsync_dir, locked, write_atomic
+from .fileio import Source, fsync_dir, locked, open_regular, sweep_temps, write_all, write_atomic
 
 MANIFEST_NAME = "manifest.jsonl"
 FORMAT = "kvupgrade/manifest/v1"
@@ -64,27 +66,64 @@ class Journal:
 
     def _open(self) -> int:
         if self._fd is None:
-            folder = os.path.dirname(self.path) or "."
-            os.makedirs(folder, exist_ok=True)
-            existed = os.path.exists(self.path)
-            self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)  # read: the torn-line check
-            if not existed:
-                fsync_dir(folder)  # the manifest's own directory entry must survive a crash too
+            # Read too: the torn-line check. O_CREAT matters only where _create cannot link.
+            self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         return self._fd
+
+    def _create(self, line: bytes) -> bool:
+        """Create the manifest already holding ``line``: written to a temp file, then hard-linked into
+        place, so no reader or crash ever sees it empty, and a failed first write leaves no manifest.
+        False: it exists (another run made it meanwhile) or links are not supported; append then."""
+        import tempfile
+
+        folder = os.path.dirname(self.path) or "."
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(self.path) + ".", suffix=".kvupgrade")
+        try:
+            try:
+                write_all(fd, line)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                return False
+            except OSError as exc:
+                if exc.errno in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+                    return False  # a file system without hard links
+                raise
+            fsync_dir(folder)  # the manifest's own directory entry must survive a crash too
+            return True
+        finally:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
     def append(self, record: dict[str, Any], for_path: Optional[str] = None) -> None:
         line = (json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8", "surrogateescape")
         try:
+            if self._fd is None and not os.path.exists(self.path) and self._create(line):
+                return
             fd = self._open()
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 size = os.fstat(fd).st_size
                 # A run killed mid-line left a torn last line: end it, so this record stays parseable.
-                if size and os.pread(fd, 1, size - 1) != b"\n":
-                    os.write(fd, b"\n")
-                os.write(fd, line)
-                os.fsync(fd)
+                torn = bool(size) and os.pread(fd, 1, size - 1) != b"\n"
+                try:
+                    write_all(fd, (b"\n" if torn else b"") + line)
+                    os.fsync(fd)
+                except OSError:
+                    # Disk full part-way: take our partial line back (we hold the lock), so the
+                    # manifest is as it was, not torn by us.
+                    try:
+                        os.ftruncate(fd, size)
+                    except OSError:
+                        pass
+                    raise
             finally:
                 if fcntl is not None:
                     fcntl.flock(fd, fcntl.LOCK_UN)
@@ -114,14 +153,59 @@ class Journal:
 
 
 @dataclass
+class Damaged:
+    """A record that parses as JSON but is not a valid manifest record: its file (if it names one)
+    cannot be restored from it, so rollback reports it as that file's error."""
+
+    line: int
+    path: Optional[str]  # the file it names, when that much is readable
+    run_id: Optional[str]
+    reason: str
+
+
+@dataclass
 class Manifest:
     path: str
     runs: list[dict[str, Any]]
     entries: list[dict[str, Any]]
     problems: list[str]  # unparsable lines (a torn last line of a killed run), reported not fatal
+    damaged: list[Damaged] = field(default_factory=list)
 
 
 _ENTRY_KEYS = ("path", "realpath", "backup", "sha256_before", "sha256_after", "mode")
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+_MODE = re.compile(r"[0-7]{3,4}")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 24 else text[:24] + "..."
+
+
+def entry_problem(rec: dict[str, Any]) -> Optional[str]:
+    """Why a ``file`` record cannot be used for a restore, or None when it is intact. Pure: checks
+    the shape only (hashes and modes are never echoed whole; they are not secrets, but a damaged
+    line can hold anything)."""
+    missing = [k for k in _ENTRY_KEYS if k not in rec]
+    if missing:
+        return f"missing field(s): {', '.join(missing)}"
+    wrong = [k for k in _ENTRY_KEYS if not isinstance(rec[k], str)]
+    if "run_id" in rec and not isinstance(rec["run_id"], str):
+        wrong.append("run_id")
+    if wrong:
+        return f"field(s) not a string: {', '.join(wrong)}"
+    for k in ("path", "realpath", "backup"):
+        if not rec[k] or "\x00" in rec[k]:
+            return f"{k} is empty or holds a NUL byte"
+    for k in ("realpath", "backup"):
+        if not os.path.isabs(rec[k]):
+            return f"{k} is not an absolute path"
+    for k in ("sha256_before", "sha256_after"):
+        if not _HEX64.fullmatch(rec[k]):
+            return f"{k} is not a sha256 (64 hex digits)"
+    if not _MODE.fullmatch(rec["mode"]):
+        return f"bad mode {_short(rec['mode'])} (expected octal permission bits such as 0644)"
+    return None
 
 
 def read_manifest(path: str) -> Manifest:
@@ -137,6 +221,7 @@ def read_manifest(path: str) -> Manifest:
     runs: list[dict[str, Any]] = []
     entries: list[dict[str, Any]] = []
     problems: list[str] = []
+    damaged: list[Damaged] = []
     for n, line in enumerate(raw.split(b"\n"), 1):
         if not line.strip():
             continue
@@ -146,16 +231,26 @@ def read_manifest(path: str) -> Manifest:
             problems.append(f"{path}:{n}: not a JSON line (torn by a killed run?), skipped")
             continue
         if not isinstance(rec, dict):
-            problems.append(f"{path}:{n}: not a manifest record, skipped")
+            damaged.append(Damaged(n, None, None, f"not a manifest record (a JSON {type(rec).__name__})"))
         elif rec.get("type") == "run":
-            runs.append(rec)
-        elif rec.get("type") == "file" and all(isinstance(rec.get(k), str) for k in _ENTRY_KEYS):
-            entries.append(rec)
+            if isinstance(rec.get("run_id"), str):
+                runs.append(rec)
+            else:  # restores nothing by itself: its files' records are checked on their own
+                problems.append(f"{path}:{n}: a run record without a run id, skipped")
+        elif rec.get("type") == "file":
+            why = entry_problem(rec)
+            if why is None:
+                entries.append({**rec, "sha256_before": rec["sha256_before"].lower(),
+                                "sha256_after": rec["sha256_after"].lower()})
+            else:
+                shown = rec.get("path") if isinstance(rec.get("path"), str) else None
+                rid = rec.get("run_id") if isinstance(rec.get("run_id"), str) else None
+                damaged.append(Damaged(n, shown, rid, why))
         else:
-            problems.append(f"{path}:{n}: not a manifest record, skipped")
-    if not runs and not entries:
+            damaged.append(Damaged(n, None, None, f"not a manifest record (type {_short(rec.get('type'))})"))
+    if not runs and not entries and not damaged:
         raise InputError("not a kvupgrade manifest (no run or file records)", path)
-    return Manifest(path, runs, entries, problems)
+    return Manifest(path, runs, entries, problems, damaged)
 
 
 @dataclass
@@ -175,9 +270,10 @@ class Restore:
                 "message": self.message, "runs": self.runs}
 
 
-def _write_bytes_atomic(real: str, data: bytes, mode: int, current: Optional[bytes]) -> None:
-    """Put ``data`` at ``real`` atomically; when the file exists it must still hold ``current``."""
-    write_atomic(real, data, mode, sha256(current) if current is not None else None, real)
+def _write_bytes_atomic(real: str, data: bytes, mode: int, current: Optional[bytes], backup: str) -> None:
+    """Put ``data`` at ``real`` atomically; when the file exists it must still hold ``current``.
+    A deleted file gets the backup's extended attributes (the backup kept the original's)."""
+    write_atomic(real, data, mode, sha256(current) if current is not None else None, real, attrs_from=backup)
 
 
 def _restore_file(real: str, chain: list[dict[str, Any]], force: bool, dry_run: bool,
@@ -187,10 +283,11 @@ def _restore_file(real: str, chain: list[dict[str, Any]], force: bool, dry_run: 
     runs = [e.get("run_id", "") for e in chain]
     restored = False
     notes: list[str] = []
+    sweep_temps(os.path.dirname(real))  # temp files of a killed run on this directory
     with locked(real, lock_timeout):
         for e in chain:
             try:
-                with open(real, "rb") as fh:
+                with open_regular(real) as fh:
                     current: Optional[bytes] = fh.read()
             except FileNotFoundError:
                 current = None
@@ -206,7 +303,7 @@ def _restore_file(real: str, chain: list[dict[str, Any]], force: bool, dry_run: 
                                f"the file {what} since run {e.get('run_id')} wrote it (neither its content before nor"
                                f" after that run); left as it is (--force restores the backup anyway)", runs)
             try:
-                with open(e["backup"], "rb") as fh:
+                with open_regular(e["backup"]) as fh:
                     old = fh.read()
             except OSError as exc:
                 return Restore(shown, real, "error", f"cannot read the backup {e['backup']}: {exc.strerror or exc}", runs)
@@ -215,7 +312,7 @@ def _restore_file(real: str, chain: list[dict[str, Any]], force: bool, dry_run: 
                                f"the backup {e['backup']} does not match the recorded hash; file left as it is", runs)
             if not dry_run:
                 try:
-                    _write_bytes_atomic(real, old, int(e["mode"], 8), current)
+                    _write_bytes_atomic(real, old, int(e["mode"], 8), current, e["backup"])
                 except KvUpgradeError as exc:
                     return Restore(shown, real, "error", exc.message, runs)
             restored = True
@@ -238,3 +335,11 @@ def rollback(man: Manifest, *, force: bool = False, run_id: Optional[str] = None
             yield _restore_file(real, chain, force, dry_run, lock_timeout)
         except KvUpgradeError as exc:  # e.g. the lock is held by a running apply
             yield Restore(chain[0]["path"], real, "error", exc.message, [e.get("run_id", "") for e in chain])
+    # Damaged records come last, after every intact entry was restored: each is an error (exit 1),
+    # because whatever file it recorded is not restored from it.
+    for d in man.damaged:
+        if run_id is not None and d.run_id is not None and d.run_id != run_id:
+            continue
+        where = f"{man.path}:{d.line}"
+        yield Restore(d.path or where, "", "error", f"{where}: damaged manifest record, not restored: {d.reason}",
+                      [d.run_id] if d.run_id else [])

@@ -25,10 +25,25 @@ _SHAPES = [
 ]
 _PLAIN = re.compile(r"^[vV]?(\d+)\.(\d+)(?:\.(\d+))?$")
 _CHANNELS = {"unstable", "nightly", "latest", "main", "master"}
+# Longer than any shape above can be with real numbers (an image reference with a registry host
+# included): refused before any regex or int() runs, so a pasted blob fails at once and clearly.
+MAX_LEN = 200
+# A release number of more digits is not a release (and Python refuses int() past 4300 digits).
+MAX_DIGITS = 6
+_LEADING_NUMBERS = re.compile(r"^[vV]?[\d.]+")
 
 
 class VersionError(ValueError):
     """A version string kvupgrade cannot place on the release line."""
+
+
+def shown(text: object, limit: int = 40) -> str:
+    """``text`` for an error message: quoted, and cut to ``limit`` characters with its length said
+    (an absurd argument must not flood the terminal)."""
+    s = str(text)
+    if len(s) <= limit:
+        return repr(s)
+    return f"{s[:limit]!r}... ({len(s)} characters)"
 
 
 def parse_version(text: str) -> Release:
@@ -36,6 +51,8 @@ def parse_version(text: str) -> Release:
     raw = " ".join(str(text).split())
     if not raw:
         raise VersionError("empty version")
+    if len(raw) > MAX_LEN:
+        raise VersionError(f"{shown(text)} is not a Kvrocks version: longer than {MAX_LEN} characters")
     for shape in _SHAPES:
         m = shape.match(raw)
         if not m:
@@ -46,6 +63,10 @@ def parse_version(text: str) -> Release:
                 f"{text!r} is a development channel, not a release: its options are unknown; "
                 "give the release it was built from"
             )
+        lead = _LEADING_NUMBERS.match(core)
+        if lead and any(len(n) > MAX_DIGITS for n in lead.group().lstrip("vV").split(".")):
+            raise VersionError(f"{shown(text)} is not a Kvrocks version: a release number of more than"
+                               f" {MAX_DIGITS} digits")
         plain = _PLAIN.match(core)
         if plain:  # the common shape, without paying for packaging's import
             return (int(plain.group(1)), int(plain.group(2)), int(plain.group(3) or 0))
@@ -53,13 +74,13 @@ def parse_version(text: str) -> Release:
 
         try:
             parsed = Version(core)  # PEP 440 normalisation: v-prefix, -rc1, -beta2, +local
-        except InvalidVersion:
+        except (InvalidVersion, ValueError):  # ValueError: int() refuses a number that long
             break
         rel = tuple(parsed.release) + (0, 0)
         if len(parsed.release) > 3 or parsed.epoch:
             break
         return (rel[0], rel[1], rel[2])
-    raise VersionError(f"cannot read a Kvrocks version from {text!r}")
+    raise VersionError(f"cannot read a Kvrocks version from {shown(text)}")
 
 
 def format_version(v: Release) -> str:
@@ -72,5 +93,5 @@ def resolve(text: str, known: Iterable[Release]) -> Release:
     v = parse_version(text)
     if v not in known:
         listing = ", ".join(format_version(k) for k in known)
-        raise VersionError(f"unknown Kvrocks release {format_version(v)} (from {text!r}); known releases: {listing}")
+        raise VersionError(f"unknown Kvrocks release {format_version(v)} (from {shown(text)}); known releases: {listing}")
     return v

@@ -77,9 +77,9 @@ def test_sample(shared_dir):
     assert ("target_check/rocksdb.max_sub_compactions", 34) in ids
     assert ("carrier/argv-literal-quotes/requirepass", 53) in ids
     assert ("carrier/image-conf-in-volume/image", 24) in ids
-    assert [f.line for f in p.blockers] == [36]
+    assert not p.blockers  # rate limit 0 -> the largest accepted value: a safe fix that keeps "no limit"
     assert "'s3cret#prod'" in p.secrets
-    assert_only(p, {33, 54, 55})
+    assert_only(p, {33, 36, 54, 55})
 
 
 def test_library_and_cli(tmp_path):

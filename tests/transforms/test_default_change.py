@@ -61,3 +61,65 @@ def test_noop_target_before_change():
 def test_noop_source_already_past_change():
     silent(RULE, "port 6666\n", from_="2.12.0", to="2.12.1")
     assert not [f for f in findings(RULE, "port 6666\n", from_="2.12.0", to="2.14.0") if f.option == "resp3-enabled"]
+
+
+# Issue 14 item 1: an option introduced inside the window whose default later flips. Before it
+# existed the server behaved as its first default says, so the drift is first default -> target.
+@pytest.mark.parametrize(("option", "src", "dst", "intro", "old", "new", "since"), [
+    ("resp3-enabled", "2.7.0", "2.14.0", "2.8.0", "no", "yes", "2.12.0"),
+    ("redis-cursor-compatible", "2.4.0", "2.10.0", "2.5.0", "no", "yes", "2.10.0"),
+    ("rocksdb.read_options.async_io", "2.2.0", "2.9.0", "2.3.0", "no", "yes", "2.9.0"),
+    ("rocksdb.blob_file_size", "2.0.4", "2.1.0", "2.0.5", "128", "268435456", "2.1.0"),
+    ("rocksdb.blob_garbage_collection_age_cutoff", "2.0.4", "2.0.6", "2.0.5", "128", "25", "2.0.6"),
+])
+def test_drift_of_option_introduced_in_window(option, src, dst, intro, old, new, since):
+    fs = [f for f in findings(RULE, "port 6666\n", from_=src, to=dst) if f.option == option]
+    assert len(fs) == 1, [f.message for f in findings(RULE, "port 6666\n", from_=src, to=dst)]
+    f = fs[0]
+    assert (f.before, f.after, f.since, f.severity, f.line) == (old, new, since, "info", None)
+    assert f"not present before {intro}, which behaved as {old!r}" in f.message
+    assert f"default {new!r} from {since}" in f.message
+
+
+def test_introduced_without_later_flip_is_silent():
+    # migrate-batch-rate-limit-mb is added in 2.8.0 (16) and its default never changes.
+    assert not [f for f in findings(RULE, "port 6666\n", from_="2.7.0", to="2.14.0")
+                if f.option == "migrate-batch-rate-limit-mb"]
+
+
+def test_pin_defaults_writes_first_default_of_introduced_option():
+    keep = "port 6666\nrocksdb.read_options.async_io yes\nredis-cursor-compatible yes\n"  # no other drift to pin
+    plan = transformed(
+        RULE, keep,
+        f"{keep}{MARKER} pinned resp3-enabled to its first default, the 2.7.0 behaviour (added in 2.8.0)"
+        " (the default becomes 'yes' in 2.12.0)\nresp3-enabled no\n",
+        from_="2.7.0", to="2.12.0", settings=PIN,
+    )
+    (f,) = [f for f in plan.findings if f.rule == RULE and f.option == "resp3-enabled"]
+    assert f.applied and f.action == "pin_default"
+
+
+def test_pin_defaults_skips_a_first_default_the_target_refuses():
+    # 128 (the 2.0.5 default) lies outside 0-100: pinning it would stop the server.
+    plan = run(RULE, "port 6666\n", from_="2.0.4", to="2.14.0", settings=PIN)
+    (f,) = [f for f in plan.findings if f.option == "rocksdb.blob_garbage_collection_age_cutoff"]
+    assert not f.applied and "cannot pin '128'" in f.message
+    assert "rocksdb.blob_garbage_collection_age_cutoff 128" not in plan.new_text
+
+
+def test_introduced_drift_in_every_format(tmp_path):
+    """The resp3-enabled drift over 2.7.0 -> 2.14.0 reaches every output format (in process)."""
+    from upgrader import __version__, report
+    from upgrader.api import plan_file
+    from upgrader.matrix import load_matrix
+    from upgrader.report import FORMATS
+    from upgrader.report.jsonout import outcome_to_dict, summary
+
+    conf = tmp_path / "kvrocks.conf"
+    conf.write_text("port 6666\n")
+    m = load_matrix()
+    files = [outcome_to_dict(plan_file(str(conf), to="2.14.0", from_="2.7.0", matrix=m), m)]
+    meta = {"tool_version": __version__, "data_version": m.data_version}
+    for fmt in FORMATS:
+        out = report.get(fmt).render(files, summary(files), "plan", meta)
+        assert "resp3-enabled" in out and "not present before 2.8.0" in out, fmt

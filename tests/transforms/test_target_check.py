@@ -6,12 +6,32 @@ from .tools import findings, noop, silent, transformed
 RULE = "target_check"
 
 
-def test_unknown_key_needs_review():
-    plan = noop(RULE, "no-such-option 1\n", from_="2.13.0", to="2.14.0")
+def test_key_no_release_reads_is_commented_out_safely():
+    # Issue 14 item 2 review: both ends ignore the line and so does every release: meaning kept, safe.
+    plan = transformed(RULE, "no-such-option 1\n", f"{MARKER} no-such-option 1  -- not an option of Kvrocks 2.14.0\n",
+                       from_="2.13.0", to="2.14.0")
     (f,) = [f for f in plan.findings if f.rule == RULE]
-    assert f.safety == "unsafe" and not f.applied and "warning at startup" in f.message
-    transformed(RULE, "no-such-option 1\n", f"{MARKER} no-such-option 1  -- not an option of Kvrocks 2.14.0\n",
-                from_="2.13.0", to="2.14.0", settings=Settings(unsafe_fixes=True))
+    assert f.safety == "safe" and f.applied and "warning at startup" in f.message
+    assert "no Kvrocks release reads it" in f.message
+
+
+def test_key_another_release_reads_needs_review():
+    # A 2.14.0 key checked against 2.10.1: the line may be meant for the release the node moves to.
+    plan = noop(RULE, "replication-group-sync no\n", from_="2.10.1", to="2.10.1")
+    (f,) = [f for f in plan.findings if f.rule == RULE]
+    assert f.safety == "unsafe" and not f.applied and "--unsafe-fixes" in f.why
+    assert "Kvrocks 2.14.0 to 2.17.0 read it" in f.message
+    transformed(RULE, "replication-group-sync no\n",
+                f"{MARKER} replication-group-sync no  -- not an option of Kvrocks 2.10.1\n",
+                from_="2.10.1", to="2.10.1", settings=Settings(unsafe_fixes=True))
+
+
+def test_check_names_the_target_once():
+    # Issue 14 item 5: `check` plans from the target to itself; "not an option of 2.10.1" once.
+    (f,) = findings(RULE, "replication-group-sync no\n", from_="2.10.1", to="2.10.1")
+    assert f.message.count("not an option of 2.10.1") == 1 and "either" not in f.message
+    (g,) = findings(RULE, "replication-group-sync no\n", from_="2.10.0", to="2.10.1")
+    assert "(it is not an option of 2.10.0 either)" in g.message
 
 
 def test_refused_value_is_a_blocker():

@@ -206,9 +206,8 @@ def _lua(f: Finding, ctx: Ctx) -> Impact:
     related = ctx.related("lua-strict-key-accessing")
     if a and not b:
         return Impact("scripting", "down", [Claim(
-            "EVAL, EVALSHA and FCALL run one at a time (lua-strict-key-accessing no, #3155): scripts stop running"
-            " concurrently, so script throughput on a busy node can fall; set lua-strict-key-accessing yes if"
-            " every script declares its keys. Not measured.", QUALITATIVE)], {}, related)
+            "Scripts stop running concurrently (lua-strict-key-accessing no, #3155), so script throughput on a"
+            " busy node can fall. Not measured.", QUALITATIVE)], {}, related)
     if b and not a:
         return Impact("scripting", "up", [Claim("Scripts may run concurrently again; not measured.", QUALITATIVE)],
                       {}, related)

@@ -21,6 +21,7 @@ class Setting(NamedTuple):
     value: Optional[str]  # canonical ("yes", "4096", "snappy"); None when the release has no effect for it
     origin: str  # file | default | ignored (deprecated) | absent (not an option) | refused (bad value: default used)
     line: Optional[int] = None
+    raw: Optional[str] = None  # refused only: the value the file sets, which the release will not start with
 
 
 class EffectiveConfig:
@@ -59,7 +60,7 @@ class EffectiveConfig:
                 # The server would not start; the target check reports it. Model the default meanwhile.
                 self.notes.append(f"{key} {ln.value!r} is refused by {self.name}; its default"
                                   f" {st.default!r} is used in this model")
-                s = Setting(key, st.default, "refused", lineno)
+                s = Setting(key, st.default, "refused", lineno, ln.value)
         self._cache[key] = s
         return s
 

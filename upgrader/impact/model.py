@@ -139,6 +139,11 @@ def _memory_notes(cfg: EffectiveConfig, notes: list[str]) -> None:
 
 def _int_q(cfg: EffectiveConfig, area: str, id_: str, label: str, key: str, unit: Optional[str] = None,
            special: tuple[tuple[int, str], ...] = (), scale: int = 1) -> Quantity:
+    s = cfg.setting(key)
+    if s.origin == "refused":
+        # The figure is what the file leaves, not the default: with it the node does not start at all.
+        return Quantity(area, id_, label, f"{s.raw} (refused by {cfg.name}: the server does not start)", unit,
+                        (key,))
     v = cfg.int(key)
     if v is not None and scale != 1:
         v = v // scale
@@ -230,8 +235,11 @@ def _throughput(cfg: EffectiveConfig) -> list[Quantity]:
             out.append(_int_q(cfg, "throughput", "migrate_limit", "slot migration limit", "migrate-speed", "keys/s",
                               special=UNLIMITED))
         else:
+            # 0 (no limit) is refused from 2.14.0; its largest value, ~2 PB/s, is no limit in practice.
+            top = cfg.matrix.state("migrate-batch-rate-limit-mb", cfg.release)
+            most = ((top.max, "unlimited"),) if top is not None and top.max is not None else ()
             out.append(_int_q(cfg, "throughput", "migrate_limit", "slot migration limit",
-                              "migrate-batch-rate-limit-mb", "MB/s", special=UNLIMITED))
+                              "migrate-batch-rate-limit-mb", "MB/s", special=UNLIMITED + most))
     if cfg.has("lua-strict-key-accessing"):
         # 2.14.0 (#3155): with lua-strict-key-accessing no, EVAL/EVALSHA/FCALL run exclusively.
         exclusive = not cfg.yes("lua-strict-key-accessing", False)

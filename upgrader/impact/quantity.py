@@ -69,7 +69,9 @@ class Change:
 
 
 def change(b: Quantity, a: Quantity) -> Optional[Change]:
-    if b.value == a.value and b.shown() == a.shown():
+    # Equal as shown is no change: two special values with one meaning (0 and the maximum of a
+    # limit both "unlimited") are the same figure to the node.
+    if b.shown() == a.shown():
         return None
     delta = None
     plain = (isinstance(b.value, int) and isinstance(a.value, int)

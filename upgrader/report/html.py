@@ -3,7 +3,8 @@ budget before/after per file, then per file the findings, impact tables and diff
 
 No scripts, fonts or URLs are loaded (a Content-Security-Policy says so), and only the
 masked per-file dicts (``jsonout.outcome_to_dict``) are rendered, so secrets never
-reach the page.
+reach the page. Everything from a config goes through ``e``: control characters become
+visible escapes (``escape.visible``), then HTML's own characters entities.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any, Iterable
 
 from ..impact import view as iv
 from .common import fix_label
+from .escape import diff_lines, visible
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 # Memory items in stacking order, with their bar colours (legend and bars use the same ids).
@@ -30,7 +32,7 @@ pre.diff{background:#f7f7f7;padding:.6rem;overflow-x:auto}.add{color:#116329}.de
 
 
 def e(x: Any) -> str:
-    return escape("" if x is None else str(x), quote=True)
+    return escape(visible("" if x is None else str(x)), quote=True)
 
 
 def table(headers: Iterable[str], rows: Iterable[Iterable[Any]], cls: str = "") -> str:
@@ -87,7 +89,7 @@ def _short(path: str, keep: int = 22) -> str:
 
 def _diff(text: str) -> str:
     out = []
-    for line in text.splitlines():
+    for line in diff_lines(text):
         cls = ("hunk" if line.startswith("@@") else "add" if line.startswith("+") and not line.startswith("+++")
                else "del" if line.startswith("-") and not line.startswith("---") else "")
         out.append(f'<span class="{cls}">{e(line)}</span>' if cls else e(line))

@@ -8,19 +8,20 @@ run metadata and the counts of ``jsonout.summary``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from .escape import dumps
 
 SCHEMA = "kvupgrade/report-jsonl/v1"
 
 
 def render_file(f: dict[str, Any], command: str, colour: bool = False, **_: Any) -> str:
-    return json.dumps({"type": "file", **f}, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return dumps({"type": "file", **f}, separators=(",", ":")) + "\n"
 
 
 def render_tail(summary: dict[str, Any], command: str, meta: dict[str, Any]) -> str:
     doc = {"type": "summary", "schema": SCHEMA, **meta, "command": command, **summary}
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return dumps(doc, separators=(",", ":")) + "\n"
 
 
 def render(files: list[dict[str, Any]], summary: dict[str, Any], command: str, meta: dict[str, Any],

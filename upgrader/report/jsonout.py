@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Iterable, Optional
 
 from ..api import Outcome
@@ -10,6 +9,7 @@ from ..diff import unified
 from ..findings import Plan
 from ..matrix import Matrix, load_matrix
 from ..redact import Redactor
+from .escape import dumps
 
 SCHEMA = "kvupgrade/report/v1"
 
@@ -99,4 +99,4 @@ def summary(files: Iterable[dict[str, Any]]) -> dict[str, Any]:
 def render(files: list[dict[str, Any]], summary: dict[str, Any], command: str, meta: dict[str, Any],
            colour: bool = False) -> str:
     doc = {"schema": SCHEMA, **meta, "command": command, "files": files, "summary": summary}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return dumps(doc, indent=2) + "\n"

@@ -8,8 +8,9 @@ same masked per-file dicts as every other format.
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from .escape import dumps
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -67,4 +68,4 @@ def render(files: list[dict[str, Any]], summary: dict[str, Any], command: str, m
     if notifications:
         run["invocations"] = [{"executionSuccessful": False, "toolExecutionNotifications": notifications}]
     doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return dumps(doc, indent=2) + "\n"

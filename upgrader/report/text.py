@@ -1,4 +1,9 @@
-"""Human-readable output: findings per file, the diff, a summary. Colour only on a TTY."""
+"""Human-readable output: findings per file, the diff, a summary. Colour only on a TTY.
+
+Every string from a record goes through ``escape.visible`` where it is put into a line (a
+walk over the whole record first would cost about as much as rendering it), so the only
+control sequences this format writes are its own colours, and only on a TTY.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +13,75 @@ from typing import Any
 
 from ..impact import view as iv
 from .common import fix_label
+from .escape import diff_lines, visible
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "+": "\033[32m", "-": "\033[31m",
             "@": "\033[35m"}
 _RESET = "\033[0m"
 WIDTH = 100
+# A value of megabytes in a message is useless to read and made textwrap quadratic (it re-slices
+# a long word once per output line). Prose is shortened first, in linear time: a word over
+# LONG_WORD characters shows its first WORD_HEAD and its length; of prose longer than that,
+# about PROSE_HEAD characters are kept from the start and PROSE_TAIL from the end, and the
+# middle is replaced by its length. The JSON formats keep every character.
+LONG_WORD, WORD_HEAD = 200, 60  # a shortened word ("<60>...[15728640 chars]") fits a line
+PROSE_HEAD, PROSE_TAIL = 2048, 1024
 
 
-@lru_cache(maxsize=4096)
+def _word(text: str, a: int, b: int) -> str:
+    if b - a <= LONG_WORD:
+        return text[a:b]
+    return f"{text[a:a + WORD_HEAD]}...[{b - a} chars]"
+
+
+def shorten(text: str) -> str:
+    """What an operator reads of prose that holds a huge value (see LONG_WORD). Linear time with
+    C string searches, and no more Python steps than shown words (a regex or a split of 15 MB
+    of words takes about a second)."""
+    if len(text) <= LONG_WORD:
+        return text
+    if "\t" in text:
+        text = text.expandtabs()  # as textwrap does, so words are the ones it will see
+    n = len(text)
+    # Words from the start until about PROSE_HEAD characters are shown ...
+    head: list[str] = []
+    pos = size = 0
+    while pos <= n and size < PROSE_HEAD:
+        end = text.find(" ", pos)
+        end = n if end < 0 else end
+        head.append(_word(text, pos, end))
+        size += len(head[-1]) + 1
+        pos = end + 1
+    if pos > n:
+        return " ".join(head)
+    # ... and from the end until about PROSE_TAIL are; what lies between is counted, not shown.
+    tail: list[str] = []
+    stop = n
+    size = 0
+    while stop >= pos and size < PROSE_TAIL:
+        start = max(text.rfind(" ", pos, stop) + 1, pos)
+        tail.append(_word(text, start, stop))
+        size += len(tail[-1]) + 1
+        stop = start - 1
+    tail.reverse()
+    if stop < pos:
+        return " ".join(head + tail)
+    return " ".join(head) + f" ...[{stop - pos} chars]... " + " ".join(tail)
+
+
+def _wrap_now(text: str, width: int) -> tuple[str, ...]:
+    # No word is longer than LONG_WORD after shorten, so textwrap's long-word slicing stays bounded.
+    return tuple(textwrap.wrap(shorten(text), width))
+
+
+# A fleet repeats the same messages file after file. A huge text is unique to its file, and as
+# a cache key would stay in memory: it is wrapped without the cache.
+_wrap_cached = lru_cache(maxsize=4096)(_wrap_now)
+CACHED_UP_TO = 4096
+
+
 def _wrap(text: str, width: int) -> tuple[str, ...]:
-    """textwrap.wrap, cached: a fleet repeats the same messages file after file."""
-    return tuple(textwrap.wrap(text, width))
+    return (_wrap_cached if len(text) <= CACHED_UP_TO else _wrap_now)(text, width)
 
 
 def _c(text: str, key: str, colour: bool) -> str:
@@ -27,17 +90,18 @@ def _c(text: str, key: str, colour: bool) -> str:
 
 def render_file(f: dict[str, Any], command: str, colour: bool = False, show_diff: bool = True) -> str:
     if f["status"] == "error":
-        return _c("error", "error", colour) + f": {f['error']}\n"
+        return _c("error", "error", colour) + f": {visible(f['error'])}\n"
     out: list[str] = []
     head = f"{f['path']}: Kvrocks {f['from']} -> {f['to']}"
     if len(f["hops"]) > 1:
         head += f" (through {', '.join(f['hops'])})"
     if f.get("kind") and f["kind"] != "conf":
         head += f" [{f['kind']}]"
-    out.append(head)
+    out.append(visible(head))
     det = f.get("from_detected")
     if det:
-        out.append(f"  source version detected: {det['version']} ({det['confidence']} confidence: {det['reason']})")
+        out.append(visible(f"  source version detected: {det['version']} ({det['confidence']} confidence:"
+                           f" {det['reason']})"))
     if not f["findings"]:
         out.append("  no findings")
     for x in f["findings"]:
@@ -45,29 +109,29 @@ def render_file(f: dict[str, Any], command: str, colour: bool = False, show_diff
         label = fix_label(x, command)
         state = f" [{'fix: ' if label == 'will apply' else ''}{label}]" if label else ""
         sev = _c(f"{x['severity']:<7}", x["severity"], colour)
-        out.append(f"  {sev} {where:<9} {x['option']}{state}")
-        for para in _wrap(x["message"], WIDTH - 12):
+        out.append(f"  {sev} {where:<9} {shorten(visible(x['option']))}{visible(state)}")
+        for para in _wrap(visible(x["message"]), WIDTH - 12):
             out.append(" " * 12 + para)
         if x["action"] != "none" and not x["applied"] and x["why"]:
-            out.append(" " * 12 + f"why: {x['why']}")
+            out.append(" " * 12 + visible(f"why: {x['why']}"))
         if x["references"]:
-            out.append(" " * 12 + "refs: " + ", ".join(x["references"]))
+            out.append(" " * 12 + visible("refs: " + ", ".join(x["references"])))
         if x["evidence"] != "source-verified":
             note = " (from release notes, not verified in source)" if x["evidence"] == "release-notes" else ""
-            out.append(" " * 12 + f"evidence: {x['evidence']}{note}")
+            out.append(" " * 12 + visible(f"evidence: {x['evidence']}{note}"))
         if x.get("impact"):
             out.extend(_finding_impact(x["impact"]))
     if f.get("impact"):
         out.extend(_impact_section(f, colour))
     if show_diff and f.get("diff"):
         out.append("")
-        for line in f["diff"].splitlines():
+        for line in diff_lines(f["diff"]):
             key = line[:1] if line[:1] in "+-@" and not line.startswith(("+++", "---")) else ""
             out.append(_c(line, key, colour) if key else line)
     tail = []
     if command == "apply":
         if f.get("written"):
-            tail.append("written" + (f", backup at {f['backup']}" if f.get("backup") else ""))
+            tail.append("written" + (f", backup at {visible(f['backup'])}" if f.get("backup") else ""))
         else:
             tail.append("nothing to change" if not f.get("changed") else "not written")
     if f.get("blockers"):
@@ -80,7 +144,7 @@ def render_file(f: dict[str, Any], command: str, colour: bool = False, show_diff
 def _finding_impact(imp: dict[str, Any]) -> list[str]:
     head = " ".join(p for p in (imp["resource"], imp["direction"], iv.magnitude(imp)) if p and p != "none")
     text = f"impact ({head + '; ' if head else ''}{iv.basis(imp)}): {imp['text']}"
-    return [" " * 12 + para for para in _wrap(text, WIDTH - 12)]
+    return [" " * 12 + para for para in _wrap(visible(text), WIDTH - 12)]
 
 
 def _impact_section(f: dict[str, Any], colour: bool) -> list[str]:
@@ -89,13 +153,13 @@ def _impact_section(f: dict[str, Any], colour: bool) -> list[str]:
     mem = imp["memory_mb"]
     out = ["", _c(f"  Impact: memory budget {mem['before']} MB -> {mem['after']} MB"
                   + (f" ({iv.signed(mem['delta'])})" if mem["delta"] else " (unchanged)"), "@", colour)]
-    out += ["    " + ln for ln in iv.table(("memory", f["from"], f["to"], "change"), iv.memory_rows(imp))]
+    out += ["    " + visible(ln) for ln in iv.table(("memory", f["from"], f["to"], "change"), iv.memory_rows(imp))]
     rows = iv.change_rows(imp)
     if rows:
         out.append("")
-        out += ["    " + ln for ln in iv.table(("area", "figure", f["from"], f["to"]), rows)]
+        out += ["    " + visible(ln) for ln in iv.table(("area", "figure", f["from"], f["to"]), rows)]
     for a in imp.get("advice", []):
-        out += ["    " + para for para in _wrap(f"advice: {a}", WIDTH - 4)]
+        out += ["    " + para for para in _wrap(visible(f"advice: {a}"), WIDTH - 4)]
     return out
 
 
