@@ -54,6 +54,8 @@ def file_section(f: dict[str, Any], command: str) -> list[str]:
     if f["status"] == "error":
         return [f"### {code(f['path'])}", "", f"**error:** {cell(f['error'])}", ""]
     out = [f"### {code(f['path'])}: Kvrocks {f['from']} → {f['to']}", ""]
+    if f.get("direction") == "rollback":
+        out += [f"**Rollback plan:** the file {f['from']} ran with, made fit for Kvrocks {f['to']}.", ""]
     if len(f["hops"]) > 1:
         out += [f"Through {', '.join(f['hops'])}.", ""]
     if f["findings"]:
