@@ -119,3 +119,31 @@ def test_check_against_an_older_release_stays_a_validity_check() -> None:
     plan = plan_text("lua-strict-key-accessing no\n", from_="2.12.1", to="2.12.1")
     assert plan.direction == "upgrade" and plan.hops == []
     assert [f.rule for f in plan.findings] == ["target_check"]
+
+
+@pytest.mark.slow
+def test_every_shipped_conf_rolled_back_to_every_older_release(shared_dir: Path) -> None:
+    """380 rollback plans: no active key is left that the target does not know, the only blockers are
+    values the older release refuses (max_background_* -1), and a second run changes nothing."""
+    m = load_matrix()
+    plans = 0
+    blocker_options: set[str] = set()
+    for conf in sorted((shared_dir / "confs").glob("*.conf")):
+        src = m.resolve(conf.stem)
+        text = conf.read_text(encoding="utf-8", errors="surrogateescape")
+        for rel in m.releases:
+            if rel.version >= src:
+                continue
+            plan = plan_text(text, from_=src, to=rel.version, matrix=m)
+            plans += 1
+            assert plan.direction == "rollback"
+            doc = Document.parse(plan.new_text, rel.grammar)  # type: ignore[arg-type]
+            left = [ln.norm_key for ln in doc.directives()
+                    if m.state(ln.norm_key, rel.version) is None and not m.pattern_for(ln.norm_key)]
+            assert left == [], (conf.stem, rel.name, left)
+            blocker_options |= {f.option for f in plan.blockers}
+            if rel.version >= (2, 10, 0):  # the rerun, on the recent windows (keeps the test quick)
+                again = plan_text(plan.new_text, from_=src, to=rel.version, matrix=m)
+                assert again.new_text == plan.new_text, (conf.stem, rel.name)
+    assert plans == 380
+    assert blocker_options <= {"rocksdb.max_background_compactions", "rocksdb.max_background_flushes"}
