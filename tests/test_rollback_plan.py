@@ -147,3 +147,13 @@ def test_every_shipped_conf_rolled_back_to_every_older_release(shared_dir: Path)
                 assert again.new_text == plan.new_text, (conf.stem, rel.name)
     assert plans == 380
     assert blocker_options <= {"rocksdb.max_background_compactions", "rocksdb.max_background_flushes"}
+
+
+def test_logging_changes_of_213_and_214_are_reported_backwards() -> None:
+    plan = plan_text("log-retention-days 0\nlog-dir /var/log/kv,stdout:info\n", from_="2.14.0", to="2.12.1")
+    got = {(f.rule, f.option): f for f in plan.findings}
+    assert "after the rollback old logs are deleted" in got[("logging_switch", "log-retention-days")].message
+    assert "after the rollback logs go elsewhere" in got[("logging_switch", "log-dir")].message
+    unset = plan_text("port 6666\n", from_="2.14.0", to="2.13.0")
+    (f,) = [f for f in unset.findings if f.rule == "log_dir_stdout"]
+    assert "after the rollback stdout" in f.message
