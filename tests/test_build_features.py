@@ -61,3 +61,17 @@ def test_feature_detection_helpers() -> None:
     assert features_from_startup(m, v, "Kvrocks is ready\n") == {"ENABLE_OPENSSL": True}
     assert features_from_keys(m, v, ["port", "TLS-PORT"]) == {"ENABLE_OPENSSL": True}
     assert features_from_keys(m, v, ["port", "bind"]) == {"ENABLE_OPENSSL": False}
+
+
+def test_commented_secret_never_reaches_output() -> None:
+    from upgrader.api import Outcome
+    from upgrader.report import get as report_format
+    from upgrader.report.jsonout import outcome_to_dict, summary
+
+    plan = plan_text(TLS, from_="2.13.0", to="2.14.0", path="k.conf",
+                     settings=Settings(build_features={"ENABLE_OPENSSL": False}))
+    assert "Kp-77-PLANTED" in plan.new_text  # the file keeps it, commented out
+    rec = outcome_to_dict(Outcome("k.conf", plan=plan))
+    assert "needs a Kvrocks build with ENABLE_OPENSSL" in rec["diff"]
+    for fmt in ("text", "json", "markdown", "html", "sarif"):
+        assert "PLANTED" not in report_format(fmt).render([rec], summary([rec]), "plan", {})
