@@ -142,8 +142,8 @@ def test_unknown_kind_is_a_usage_error_listing_the_kinds(conf: Path, command: st
 
 
 @pytest.mark.parametrize("args,message", [
-    (["plan", "--from", "2.14.0", "--to", "2.12.1"], "is a downgrade"),
-    (["apply", "--from", "2.14.0", "--to", "2.12.1"], "is a downgrade"),
+    (["apply", "--from", "2.12.1", "--to", "2.13.0", "--kind", "flags-systemd"], "no kvrocks settings found"),
+    (["apply", "--from", "2.12.1", "--to", "2.13.0", "--kind", "yaml-vars"], "no kvrocks settings found"),
     (["plan", "--from", "2.12.1", "--to", "2.13.0", "--kind", "flags-compose"], "no kvrocks settings found"),
 ])
 def test_a_refused_file_is_reported_once(conf: Path, args: list[str], message: str) -> None:

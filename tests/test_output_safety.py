@@ -289,7 +289,7 @@ def test_a_15_mb_token_renders_in_well_under_a_second() -> None:
     assert took < 1.0, took  # before the fix: ~80 s (textwrap re-slices the word per line)
     assert len(out) < 6000
     head = f"{'k' * text.WORD_HEAD}...[{15 * 1024 * 1024} chars]"
-    assert f"line 2    {head} [comment_out: not applied]" in out  # the option in a finding's head line
+    assert f"line 2    {head} [fix: " in out  # the option in a finding's head line
     assert f"\n            {head} is not" in out  # and where the message shows it
 
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from upgrader.confmodel import Document
-from upgrader.planner import PlanError, Settings, plan_text
+from upgrader.planner import Settings, plan_text
 from upgrader.registry import MARKER
 from upgrader.versions import VersionError
 
@@ -96,9 +96,8 @@ def test_unknown_key_in_target() -> None:
     assert plan.new_text.startswith(f"{MARKER} no-such-option 1")
 
 
-def test_downgrade_and_unknown_versions_refused() -> None:
-    with pytest.raises(PlanError, match="downgrade"):
-        plan_text("port 1\n", from_="2.14.0", to="2.13.0")
+def test_unknown_versions_refused() -> None:
+    # A downgrade is a rollback plan now (tests/test_rollback_plan.py); unknown releases are refused.
     with pytest.raises(VersionError, match="known releases: 1.3.0"):
         plan_text("port 1\n", from_="2.99.0", to="2.14.0")
 

@@ -12,6 +12,10 @@ the operator's choice, never by default, and only where the target accepts it (p
 the target refuses would stop the server, which keeps no behaviour). For an option the file
 sets to exactly the old default, say so: the file pins the old behaviour and will not follow
 the new default.
+
+On a rollback the same comparison runs the other way: a default that flipped in the window flips
+back (``rocksdb.level_compaction_dynamic_level_bytes`` yes on 2.14.0, no on 2.13.0), which is drift
+for a file that does not set the option. An option the newer release does not have is not drift.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ transform = Transform(
     why="--pin-defaults asks for it: writes the default the source release used, so behaviour does not change",
     title="Report default changes; pin the old default on request",
     priority=60,
+    directions=("forward", "backward"),
 )
 
 
@@ -50,6 +55,8 @@ def drift(ctx: Context, name: str) -> Optional[Drift]:
     events = ctx.events(name)
     before = ctx.state(name, ctx.source)
     introduced = None
+    if before is None and ctx.backward:
+        return None  # removed in the window: the newer release had no such setting to compare
     if before is None:
         # Introduced inside the window: the first state after the source is its first default.
         intro = next((e for e in events if e.changes.get("status") == "active"), None)
@@ -83,7 +90,10 @@ def match(ctx: Context) -> Iterator[Finding]:
         evidence = ev.evidence if ev else "source-verified"
         line = eff.get(name)
         if line is None:
-            if d.introduced is None:
+            if ctx.backward:
+                msg = (f"{name} is not set: its default goes back from {d.before!r} ({src}) to {after.default!r}"
+                       f" ({tgt.name}), undoing the change of {since_name}, so the node's behaviour changes.{why}")
+            elif d.introduced is None:
                 msg = (f"{name} is not set: its default changes from {d.before!r} to {after.default!r}"
                        f" (in {since_name}), so the node's behaviour changes.{why}")
             else:
@@ -98,6 +108,9 @@ def match(ctx: Context) -> Iterator[Finding]:
                     msg += " (--pin-defaults cannot pin an empty value: Kvrocks skips empty lines.)"
                 elif refused:
                     msg += f" (--pin-defaults cannot pin {d.before!r}: {tgt.name} refuses it ({refused}).)"
+                elif ctx.backward:
+                    pin = [f"{MARKER} pinned the {src} default of {name} (the {tgt.name} default is"
+                           f" {after.default!r})", f"{name} {d.before}"]
                 else:
                     what = (f"pinned the {src} default of {name}" if d.introduced is None
                             else f"pinned {name} to its first default, the {src} behaviour"
@@ -114,11 +127,19 @@ def match(ctx: Context) -> Iterator[Finding]:
         if before is None:
             continue  # the source ignored the line: target_check says the value takes effect
         try:
-            pinned = read_value(line.value, before, ctx.lo_release.integers).canonical == \
-                read_value(d.before, before, ctx.lo_release.integers).canonical
+            pinned = read_value(line.value, before, ctx.start_release.integers).canonical == \
+                read_value(d.before, before, ctx.start_release.integers).canonical
         except ValueProblem:
             pinned = False
-        if pinned:
+        if pinned and ctx.backward:
+            yield transform.finding(
+                name, "info",
+                f"{name} is set to {line.value!r}, the {src} default; the {tgt.name} default is {after.default!r}."
+                f" Remove the line to get the {tgt.name} default, or keep it to keep the {src} behaviour.{why}",
+                since=since, line=line, references=refs, evidence=evidence,
+                before=ctx.shown(name, line.value), after=ctx.shown(name, line.value),
+            )
+        elif pinned:
             yield transform.finding(
                 name, "info",
                 f"{name} is set to {line.value!r}, the old default; the new default is {after.default!r}."

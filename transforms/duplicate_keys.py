@@ -27,6 +27,7 @@ transform = Transform(
     why="the last occurrence wins at every start, so commenting out the earlier ones changes nothing the server reads",
     title="Comment out earlier duplicates of a single-value key",
     priority=70,
+    directions=("forward", "backward"),
 )
 
 MULTI = {"rename-command"}

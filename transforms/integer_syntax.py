@@ -8,7 +8,9 @@ Kvrocks read integers four ways (README section 4): a ``stoll`` prefix up to 2.1
 At each hop that changes the era, an integer the old era read as N and the new era
 reads differently (or refuses) is rewritten to N in plain decimal. Safe: every era reads
 plain decimal the same way, so the server keeps the number it ran with (a unit suffix
-the old release ignored stays ignored, which the finding says). ``octal``
+the old release ignored stays ignored, which the finding says). On a rollback the same holds
+the other way: 2.14.0 reads ``010`` as 10, a 2.13.0 started on that file as 8, so the line
+becomes ``10``. ``octal``
 (``unixsocketperm``) and ``int_with_unit`` (``proto-max-bulk-len``) have their own
 syntax and are left alone; ``unixsocketperm 511`` gets a report-only note (H12).
 """
@@ -31,6 +33,7 @@ transform = Transform(
     why="the new text is the number the old release read, in plain decimal, which every release reads the same way",
     title="Rewrite integers to the plain decimal the source release read",
     priority=30,
+    directions=("forward", "backward"),
 )
 
 OCTAL_PRINT_FIX = (2, 3, 0)  # #1151: 2.1.0-2.2.0 printed unixsocketperm in decimal
@@ -53,16 +56,16 @@ def _cause(text: str, old_era: str, old: int) -> str:
 
 def _unit_note(ctx: Context, key: str, text: str, old: int) -> str:
     m = re.match(r"^\s*[+-]?\d+\s*(\S.*)?$", text)
-    if ctx.lo_release.integers != "prefix10" or not m or not m.group(1):
+    if ctx.start_release.integers != "prefix10" or not m or not m.group(1):
         return ""
-    st = ctx.state(key, ctx.hi)
+    st = ctx.state(key, ctx.end)
     unit = st.unit if st and st.unit else "the option's own unit"
     return (f" The suffix {m.group(1)!r} was never applied: the server has been running with {old}"
             f" ({unit}); change the number if you meant something else.")
 
 
 def _hi_line(ctx: Context, ln: Line) -> Line:
-    grammar = ctx.hi_release.grammar
+    grammar = ctx.end_release.grammar
     return ln if grammar == ctx.doc.grammar else parse_line(ln.text, ln.eol, ln.lineno, grammar)  # type: ignore[arg-type]
 
 
@@ -76,12 +79,13 @@ def _new_reading(text: str, era: str) -> Optional[int]:
 @transform.match
 def match(ctx: Context) -> Iterator[Finding]:
     yield from _socket_perm_note(ctx)
-    lo, hi = ctx.lo_release, ctx.hi_release
+    # lo/hi here are the release the file comes from and the one it goes to (either direction).
+    lo, hi = ctx.start_release, ctx.end_release
     if lo.integers == hi.integers:
         return
     for ln in ctx.doc.directives():
         key = ln.norm_key
-        before, after = ctx.state(key, ctx.lo), ctx.state(key, ctx.hi)
+        before, after = ctx.state(key, ctx.start), ctx.state(key, ctx.end)
         if before is None or after is None or before.type not in INT_TYPES or after.type not in INT_TYPES:
             continue
         try:
@@ -107,7 +111,7 @@ def match(ctx: Context) -> Iterator[Finding]:
 
 def _socket_perm_note(ctx: Context) -> Iterator[Finding]:
     """H12: 2.1.0-2.2.0 rewrites printed 0777 as decimal 511, which reads back as octal 0511."""
-    if not ctx.crosses(OCTAL_PRINT_FIX):
+    if ctx.backward or not ctx.crosses(OCTAL_PRINT_FIX):
         return
     for ln in ctx.doc.occurrences("unixsocketperm"):
         if ln.value.strip() == "511":

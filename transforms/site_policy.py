@@ -19,6 +19,7 @@ transform = Transform(
     why="the site's policy may call for another value, not for removing the line",
     title="Report options a site's overlay forbids",
     priority=70,
+    directions=("forward", "backward"),
 )
 
 

@@ -29,6 +29,7 @@ transform = Transform(
     why="another Kvrocks release reads this key: the line may be meant for it, and commenting it out loses it there",
     title="Check every active key and value against the target release",
     priority=80,
+    directions=("forward", "backward"),
 )
 
 
@@ -118,7 +119,7 @@ def match(ctx: Context) -> Iterator[Finding]:
             yield transform.finding(
                 key, "info",
                 f"{key} is not an option of {src.name} (ignored there) but {tgt.name} reads it:"
-                f" the value {shown} takes effect after the upgrade.",
+                f" the value {shown} takes effect after the {ctx.verb}.",
                 line=ln, before=None, after=shown,
             )
         problem = check_value(ln.value, st, tgt.integers)

@@ -33,7 +33,9 @@ def closed_pipe() -> None:
 
 
 def fail(msg: str) -> None:
-    sys.stderr.write(f"kvupgrade: error: {msg}\n")
+    from .report.escape import visible  # the message can quote a file name or a config value
+
+    sys.stderr.write(f"kvupgrade: error: {visible(msg)}\n")
     raise SystemExit(int(Exit.ERROR))
 
 
@@ -47,14 +49,21 @@ def load(matrix: Any, overlay: Optional[List[Any]]):  # type: ignore[no-untyped-
 
 
 def check_versions(m, to: str, from_: str) -> None:  # type: ignore[no-untyped-def]
-    from .versions import VersionError
+    """An unknown release is an error (exit 1, listing the known ones); something that is not a
+    version at all is a usage error (exit 2), like any other malformed argument."""
+    from .versions import MalformedVersion, VersionError
 
-    try:
-        m.resolve(to)
-        if from_.strip().lower() != "auto":
-            m.resolve(from_)
-    except VersionError as exc:
-        fail(str(exc))
+    for value, opt in ((to, "--to"), (from_, "--from")):
+        if opt == "--from" and value.strip().lower() == "auto":
+            continue
+        try:
+            m.resolve(value)
+        except MalformedVersion as exc:
+            from .report.escape import visible
+
+            raise Usage(visible(str(exc)), opt) from None
+        except VersionError as exc:
+            fail(str(exc))
 
 
 def settings(unsafe: bool, pin: bool, select: Optional[List[str]] = None,  # type: ignore[no-untyped-def]

@@ -84,6 +84,8 @@ class Plan:
     edits: list[Edit] = field(default_factory=list)
     secrets: list[str] = field(default_factory=list, repr=False)  # values to mask in any output
     impact: Optional[dict[str, Any]] = None
+    direction: str = "upgrade"  # upgrade | rollback (the older release started on the newer file)
+    build_features: dict[str, bool] = field(default_factory=dict)  # known present/absent; others unknown
 
     @property
     def changed(self) -> bool:

@@ -5,6 +5,10 @@ hop-stage transforms on the document as it stands, applies the edits it accepts
 (back to front) and re-parses the result with that release's grammar. After the last
 hop it runs the window stage (net default drift over the whole window) and the target
 stage (is every active key and value valid for the target?).
+
+A rollback (``from`` newer than ``to``: the old binary started on the new release's file) walks
+the same releases newest first. Each step's Context keeps the window ordered (lo < hi) and says
+``direction="backward"``; only transforms that declare the backward direction run on it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Optional, Union
 from .confmodel import Document, parse_line
 from .findings import Edit, Finding, Plan
 from .impact import annotate
-from .matrix import Matrix, load_matrix
+from .matrix import Matrix, ReleaseInfo, load_matrix
 from .registry import Context, Transform, load_transforms
 from .versions import Release, VersionError, format_version
 
@@ -26,10 +30,13 @@ class Settings:
     pin_defaults: bool = False
     select: frozenset[str] = field(default_factory=frozenset)  # rule names; empty = all
     ignore: frozenset[str] = field(default_factory=frozenset)
+    # Build features (the matrix's ``ifdef`` names, e.g. ENABLE_OPENSSL) known to be present (True)
+    # or absent (False) in the target's binary; a feature not named is unknown.
+    build_features: dict[str, bool] = field(default_factory=dict)
 
 
 class PlanError(ValueError):
-    """The request cannot be planned (e.g. a downgrade)."""
+    """The request cannot be planned."""
 
 
 def apply_edits(doc: Document, edits: list[Edit]) -> str:
@@ -128,10 +135,7 @@ def plan_text(
         detected = det.to_dict()
     else:
         source = m.resolve(from_)
-    if source > target:
-        raise PlanError(
-            f"{format_version(source)} -> {format_version(target)} is a downgrade; kvupgrade plans upgrades only"
-        )
+    backward = source > target
     transforms = sorted((t for t in load_transforms().values() if _selected(t, settings)), key=lambda t: t.priority)
     src_rel = m.release(source)
     original = parsed.get(src_rel.grammar) or Document.parse(text, src_rel.grammar)  # type: ignore[arg-type]
@@ -145,9 +149,11 @@ def plan_text(
     taken: dict[int, str] = {}
     doc = original
     prev = source
-    for hop in m.hops(source, target):
-        ctx = Context(doc=doc, matrix=m, lo=prev, hi=hop.version, source=source, target=target,
-                      settings=settings, original=original)
+    for hop in _steps(m, source, target):
+        # Backward, the step from prev down to hop un-crosses the window (hop, prev].
+        lo, hi, direction = (hop.version, prev, "backward") if backward else (prev, hop.version, "forward")
+        ctx = Context(doc=doc, matrix=m, lo=lo, hi=hi, source=source, target=target,
+                      settings=settings, original=original, direction=direction)
         found = _run("hop", transforms, ctx)
         hop_taken: dict[int, str] = {}
         hop_edits = _accept(found, settings, hop_taken)
@@ -160,8 +166,9 @@ def plan_text(
             doc = doc.reparse(hop.grammar)  # type: ignore[arg-type]
         prev = hop.version
 
-    final_ctx = Context(doc=doc, matrix=m, lo=source, hi=target, source=source, target=target,
-                        settings=settings, original=original)
+    final_ctx = Context(doc=doc, matrix=m, lo=min(source, target), hi=max(source, target), source=source,
+                        target=target, settings=settings, original=original,
+                        direction="backward" if backward else "forward")
     late = _run("window", transforms, final_ctx) + _run("target", transforms, final_ctx)
     reported = {(f.option, f.line) for f in findings if f.severity == "error"}
     late = [f for f in late if not (f.severity == "error" and (f.option, f.line) in reported)]
@@ -188,7 +195,7 @@ def plan_text(
         path=path,
         from_version=format_version(source),
         to_version=format_version(target),
-        hops=[h.name for h in m.hops(source, target)],
+        hops=[h.name for h in _steps(m, source, target)],
         findings=findings,
         old_text=text,
         new_text=doc.render(),
@@ -196,8 +203,18 @@ def plan_text(
         from_detected=detected,
         edits=edits,
         secrets=collect_secrets(original, m),
+        direction="rollback" if backward else "upgrade",
+        build_features=dict(sorted(settings.build_features.items())),
     )
     return annotate(plan, m, original, doc, source, target)  # resource model + impact per finding (pure)
+
+
+def _steps(m: Matrix, source: Release, target: Release) -> list[ReleaseInfo]:
+    """The releases a plan arrives at, in walking order: upward for an upgrade; for a rollback
+    every release below the source down to the target, newest first."""
+    if source <= target:
+        return m.hops(source, target)
+    return [r for r in reversed(m.releases) if target <= r.version < source]
 
 
 def collect_secrets(doc: Document, m: Matrix) -> list[str]:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .planner import Settings
 
 Stage = Literal["hop", "window", "target"]
+Direction = Literal["forward", "backward"]
 REGISTRY: dict[str, "Transform"] = {}
 
 
@@ -38,6 +39,35 @@ class Context:
     target: Release  # the whole plan's to
     settings: "Settings"
     original: Document  # the file as read, for "before" values
+    # A rollback walks the window backwards: lo < hi still bound the window (so events() and
+    # crosses() mean the same), but the file comes from hi and goes to lo.
+    direction: Direction = "forward"
+
+    @property
+    def backward(self) -> bool:
+        return self.direction == "backward"
+
+    @property
+    def start(self) -> Release:
+        """The release the file is read by at the start of this step."""
+        return self.hi if self.backward else self.lo
+
+    @property
+    def end(self) -> Release:
+        """The release the step arrives at."""
+        return self.lo if self.backward else self.hi
+
+    @property
+    def start_release(self) -> ReleaseInfo:
+        return self.matrix.release(self.start)
+
+    @property
+    def end_release(self) -> ReleaseInfo:
+        return self.matrix.release(self.end)
+
+    @property
+    def verb(self) -> str:
+        return "rollback" if self.backward else "upgrade"
 
     @property
     def hi_release(self) -> ReleaseInfo:
@@ -86,6 +116,8 @@ class Transform:
     since: Optional[Release] = None  # bespoke transforms: the release whose change they handle
     priority: int = 50  # lower runs first; wins a conflict on the same line
     matcher: Optional[Callable[[Context], Iterable[Finding]]] = field(default=None, repr=False)
+    # Transforms are written for upgrades; one that also makes sense on a rollback says so.
+    directions: tuple[Direction, ...] = ("forward",)
 
     def __post_init__(self) -> None:
         self.name = self.module.rsplit(".", 1)[-1]
@@ -98,6 +130,8 @@ class Transform:
         return fn
 
     def applies(self, ctx: Context) -> bool:
+        if ctx.direction not in self.directions:
+            return False
         return self.since is None or ctx.crosses(self.since)
 
     def run(self, ctx: Context) -> list[Finding]:

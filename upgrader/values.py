@@ -40,23 +40,42 @@ def _read_int(text: str, era: str) -> tuple[int, str]:
         return 0, str(exc)
 
 
+# More digits than any integer type Kvrocks reads can hold (uint64: 20 decimal, 22 octal, 16 hex
+# digits): such a value is out of range whatever its digits, and int() is never asked to convert it
+# (Python refuses more than 4,300 digits; below that, a huge conversion is just wasted time).
+MAX_INT_DIGITS = 40
+
+
+_DIGIT_RUN = re.compile(r"\s*[+-]?(?:0[xX])?0*(\d*)")
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """A value quoted in a message, cut to ``limit`` characters with its length (a 15 MB value
+    must not be copied into every message about it)."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
+
+
 def _parse_int(text: str, era: str) -> int:
     s = text
+    if len(s) > MAX_INT_DIGITS:
+        m = _DIGIT_RUN.match(s)
+        if m and len(m.group(1)) > MAX_INT_DIGITS:  # significant digits, leading zeros aside
+            raise ValueProblem(f"{_shown(text)}: out of range of integer type")
     if era == "prefix10":
         m = re.match(r"^\s*([+-]?\d+)", s)
         if not m:
-            raise ValueProblem(f"{text!r} is not a number")
+            raise ValueProblem(f"{_shown(text)} is not a number")
         return int(m.group(1))
     if era == "strict10" or era == "from_chars10":
         if era == "from_chars10" and s.startswith("+"):
-            raise ValueProblem(f"{text!r}: a leading '+' is rejected")
+            raise ValueProblem(f"{_shown(text)}: a leading '+' is rejected")
         if not re.fullmatch(r"[+-]?\d+", s):
-            raise ValueProblem(f"{text!r}: encounter non-integer characters")
+            raise ValueProblem(f"{_shown(text)}: encounter non-integer characters")
         return int(s, 10)
     if era == "base0":
         m = re.fullmatch(r"\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)", s)
         if not m:
-            raise ValueProblem(f"{text!r}: encounter non-integer characters")
+            raise ValueProblem(f"{_shown(text)}: encounter non-integer characters")
         sign = -1 if m.group(1) == "-" else 1
         body = m.group(2)
         if body.lower().startswith("0x"):
@@ -70,7 +89,7 @@ def _parse_int(text: str, era: str) -> int:
 def read_int_with_unit(text: str) -> int:
     m = re.fullmatch(r"(\d+)([kKmMgGtTpP]?)", text)
     if not m:
-        raise ValueProblem(f"{text!r}: expected a number with an optional k/m/g/t/p suffix")
+        raise ValueProblem(f"{_shown(text)}: expected a number with an optional k/m/g/t/p suffix")
     return int(m.group(1)) * _UNIT_SUFFIX[m.group(2).lower()]
 
 
@@ -86,31 +105,31 @@ def read_value(text: str, state: OptionState, era: str) -> Reading:
     if t == "yesno":
         low = text.lower()
         if low not in ("yes", "no"):
-            raise ValueProblem(f"{text!r}: expected yes or no")
+            raise ValueProblem(f"{_shown(text)}: expected yes or no")
         return Reading(low)
     if t in INT_TYPES:
         n = read_int(text, era)
         lo, hi = state.min, state.max
         checked = lo is not None and hi is not None and (era != "prefix10" or hi > lo)
         if t.startswith("uint") and n < 0 and era != "prefix10":
-            raise ValueProblem(f"{text!r}: out of numeric range")
+            raise ValueProblem(f"{_shown(text)}: out of numeric range")
         if checked and not (lo <= n <= hi):  # type: ignore[operator]
-            raise ValueProblem(f"{text!r} is out of numeric range [{lo}, {hi}]")
+            raise ValueProblem(f"{_shown(text)} is out of numeric range [{lo}, {hi}]")
         return Reading(str(n))
     if t == "int_with_unit":
         n = read_int_with_unit(text)
         if state.min is not None and state.max is not None and not (state.min <= n <= state.max):
-            raise ValueProblem(f"{text!r} is out of numeric range [{state.min}, {state.max}]")
+            raise ValueProblem(f"{_shown(text)} is out of numeric range [{state.min}, {state.max}]")
         return Reading(str(n))
     if t == "octal":
         if not re.fullmatch(r"[0-7]+", text):
-            raise ValueProblem(f"{text!r}: expected octal digits")
+            raise ValueProblem(f"{_shown(text)}: expected octal digits")
         return Reading(str(int(text, 8)))
     if t == "enum":
         allowed = state.enum_values or ()
         low = text.lower()
         if low not in {a.lower() for a in allowed}:
-            raise ValueProblem(f"{text!r}: expected one of {', '.join(allowed)}")
+            raise ValueProblem(f"{_shown(text)}: expected one of {', '.join(allowed)}")
         return Reading(low)
     return Reading(text)
 

@@ -37,6 +37,11 @@ class VersionError(ValueError):
     """A version string kvupgrade cannot place on the release line."""
 
 
+class MalformedVersion(VersionError):
+    """Not a version at all (a pasted blob, thousands of digits): a usage error at the command line,
+    where an unknown but well-formed release is an ordinary error."""
+
+
 def shown(text: object, limit: int = 40) -> str:
     """``text`` for an error message: quoted, and cut to ``limit`` characters with its length said
     (an absurd argument must not flood the terminal)."""
@@ -50,9 +55,9 @@ def parse_version(text: str) -> Release:
     """Turn any accepted shape into a release tuple (not yet checked against the matrix)."""
     raw = " ".join(str(text).split())
     if not raw:
-        raise VersionError("empty version")
+        raise MalformedVersion("empty version")
     if len(raw) > MAX_LEN:
-        raise VersionError(f"{shown(text)} is not a Kvrocks version: longer than {MAX_LEN} characters")
+        raise MalformedVersion(f"{shown(text)} is not a Kvrocks version: longer than {MAX_LEN} characters")
     for shape in _SHAPES:
         m = shape.match(raw)
         if not m:
@@ -65,7 +70,7 @@ def parse_version(text: str) -> Release:
             )
         lead = _LEADING_NUMBERS.match(core)
         if lead and any(len(n) > MAX_DIGITS for n in lead.group().lstrip("vV").split(".")):
-            raise VersionError(f"{shown(text)} is not a Kvrocks version: a release number of more than"
+            raise MalformedVersion(f"{shown(text)} is not a Kvrocks version: a release number of more than"
                                f" {MAX_DIGITS} digits")
         plain = _PLAIN.match(core)
         if plain:  # the common shape, without paying for packaging's import
@@ -80,7 +85,7 @@ def parse_version(text: str) -> Release:
         if len(parsed.release) > 3 or parsed.epoch:
             break
         return (rel[0], rel[1], rel[2])
-    raise VersionError(f"cannot read a Kvrocks version from {shown(text)}")
+    raise MalformedVersion(f"cannot read a Kvrocks version from {shown(text)}")
 
 
 def format_version(v: Release) -> str:

@@ -219,7 +219,7 @@ UNDECODABLE = b"# caf\xe9 \xff: not UTF-8, kept byte for byte\n"
 
 def test_errors_are_clear(cases: Cases) -> None:
     r = {key: cases.run.result(task) for key, task in (
-        ("missing", "File missing"), ("unknown", "Unknown target release"), ("downgrade", "Downgrade"),
+        ("missing", "File missing"), ("unknown", "Unknown target release"),
         ("badarg", "Unsupported option"), ("badkind", "Unknown carrier kind"))}
     assert all(v.get("failed") for v in r.values()), r
     assert all(v["changed"] is False for v in r.values()), r
@@ -227,7 +227,8 @@ def test_errors_are_clear(cases: Cases) -> None:
     with pytest.raises(Exception) as lib_err:  # the library's own wording for an unknown release
         upgrader.plan_text(cases.texts["kvrocks.conf"], to="9.9.9")
     assert str(lib_err.value) in r["unknown"]["msg"]
-    assert "downgrade" in r["downgrade"]["msg"]
+    rollback = cases.run.result("Rollback plan in check mode")  # planned, not an error; check mode writes nothing
+    assert not rollback.get("failed") and rollback["hops"] == ["2.13.0", "2.12.1"], rollback
     assert "no_such_option" in r["badarg"]["msg"]
     assert "kind" in r["badkind"]["msg"].lower() and "no-such-kind" in r["badkind"]["msg"]
     assert (cases.dir / "kvrocks.conf").read_text() == cases.texts["kvrocks.conf"]

@@ -101,6 +101,9 @@ def file_section(f: dict[str, Any], command: str) -> str:
         return f'<section class="file"><h2>{e(f["path"])}</h2><p class="error">{e(f["error"])}</p></section>'
     out = [f'<section class="file" data-file="{e(f["path"])}"><h2>{e(f["path"])}: Kvrocks {e(f["from"])} →'
            f' {e(f["to"])}</h2>']
+    if f.get("direction") == "rollback":
+        out.append(f'<p class="rollback"><strong>Rollback plan:</strong> the file {e(f["from"])} ran with, made fit'
+                   f' for Kvrocks {e(f["to"])}.</p>')
     if len(f["hops"]) > 1:
         out.append(f'<p class="muted">Through {e(", ".join(f["hops"]))}.</p>')
     if f["findings"]:

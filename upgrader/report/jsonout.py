@@ -29,12 +29,15 @@ def _plan_fields(plan: Plan, red: Redactor, with_diff: bool) -> dict[str, Any]:
         "to": plan.to_version,
         "from_detected": plan.from_detected,
         "hops": plan.hops,
+        "direction": plan.direction,
         "changed": plan.changed,
         "counts": plan.counts(),
         "blockers": len(plan.blockers),
         "findings": [f.to_dict() for f in plan.findings],
         "data_version": plan.data_version,
     }
+    if plan.build_features:
+        d["build_features"] = dict(plan.build_features)
     if plan.impact is not None:
         d["impact"] = plan.impact
     if with_diff:

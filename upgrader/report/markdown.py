@@ -104,6 +104,8 @@ def file_section(f: dict[str, Any], command: str) -> list[str]:
     if f["status"] == "error":
         return [f"### {code(f['path'])}", "", f"**error:** {text(f['error'])}", ""]
     out = [f"### {code(f['path'])}: Kvrocks {text(f['from'])} → {text(f['to'])}", ""]
+    if f.get("direction") == "rollback":
+        out += [f"**Rollback plan:** the file {text(f['from'])} ran with, made fit for Kvrocks {text(f['to'])}.", ""]
     if len(f["hops"]) > 1:
         out += [f"Through {text(', '.join(f['hops']))}.", ""]
     if f["findings"]:

@@ -65,6 +65,9 @@ def render(files: list[dict[str, Any]], summary: dict[str, Any], command: str, m
         "results": results,
         "properties": {"command": command, "data_version": meta.get("data_version", ""), "summary": summary},
     }
+    rollbacks = [f["path"] for f in files if f.get("direction") == "rollback"]
+    if rollbacks:  # these plans fit a newer release's file to an older one
+        run["properties"]["rollback_plans"] = rollbacks
     if notifications:
         run["invocations"] = [{"executionSuccessful": False, "toolExecutionNotifications": notifications}]
     doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}

@@ -98,6 +98,8 @@ def render_file(f: dict[str, Any], command: str, colour: bool = False, show_diff
     if f.get("kind") and f["kind"] != "conf":
         head += f" [{f['kind']}]"
     out.append(visible(head))
+    if f.get("direction") == "rollback":
+        out.append(visible(f"  rollback plan: the file {f['from']} ran with, made fit for Kvrocks {f['to']}"))
     det = f.get("from_detected")
     if det:
         out.append(visible(f"  source version detected: {det['version']} ({det['confidence']} confidence:"
