@@ -114,6 +114,9 @@ def test_clean_masks_like_data_and_skips_the_walk_only_when_nothing_would_change
         out = red.clean(rec)
         assert out == red.data(rec) and MASK in out["a"][1]["b"] and out["t"] == [MASK]
     short = {"a": "abc"}  # three characters: masked only where it stands as a value, not in free text
-    assert red.clean(short) is short
+    assert red.clean(short) == short
+    as_value = {"a": ["--requirepass abc", "requirepass: 'abc'", "requirepass abc", "--masterauth=abc"]}
+    assert red.clean(as_value) == red.data(as_value) == {"a": ["--requirepass ********", "requirepass: '********'",
+                                                               "requirepass ********", "--masterauth=********"]}
     odd = {"a": "caf\udce9"}  # a byte that is not UTF-8 is shown as \xNN, as data() does
     assert red.clean(odd) == red.data(odd) == {"a": "caf\\xe9"}

@@ -31,6 +31,7 @@ class Outcome:
     written: bool = False
     backup: Optional[str] = None
     extra: dict[str, Any] = field(default_factory=dict)
+    secrets: list[str] = field(default_factory=list, repr=False)  # values an error record must mask
 
     @property
     def exit(self) -> Exit:
@@ -54,16 +55,25 @@ def plan_source_text(text: str, *, to: Union[str, Release], from_: Union[str, Re
     return _plan_kind(text, kind, path=path or "<text>", to=to, from_=from_, matrix=matrix, settings=settings)
 
 
-def _plan_errors(path: str, fn) -> Outcome:  # type: ignore[no-untyped-def]
+def _plan_errors(path: str, fn: Callable[[list[str]], Outcome], matrix: Optional[Matrix] = None) -> Outcome:
+    """``fn(read)`` appends the text it read to ``read``; an error found after that may quote the
+    file (a YAML parser quotes the offending token), so its record masks what the text holds."""
+    read: list[str] = []
     try:
-        return fn()
+        return fn(read)
     except ConfigSyntaxError as exc:
-        return Outcome(path, error=f"{path}:{exc.lineno}: malformed line, Kvrocks would not start: {exc.message}",
-                       error_line=exc.lineno)
+        out = Outcome(path, error=f"{path}:{exc.lineno}: malformed line, Kvrocks would not start: {exc.message}",
+                      error_line=exc.lineno)
     except KvUpgradeError as exc:
-        return Outcome(path, error=exc.render(), error_line=exc.line)
+        out = Outcome(path, error=exc.render(), error_line=exc.line)
     except (VersionError, PlanError, MatrixError) as exc:
-        return Outcome(path, error=f"{path}: {exc}")
+        out = Outcome(path, error=f"{path}: {exc}")
+    if read:
+        from .matrix import load_matrix
+        from .secretscan import scan
+
+        out.secrets = sorted(scan(matrix or load_matrix(), read[0]), key=len, reverse=True)
+    return out
 
 
 def _plan_kind(text: str, kind: Optional[str], *, path: str, **kw: Any) -> Plan:
@@ -77,12 +87,13 @@ def _plan_kind(text: str, kind: Optional[str], *, path: str, **kw: Any) -> Plan:
 def plan_file(path: str, *, to: Union[str, Release], from_: Union[str, Release, None] = None,
               matrix: Optional[Matrix] = None, settings: Optional[Settings] = None,
               kind: Optional[str] = None) -> Outcome:
-    def run() -> Outcome:
+    def run(read: list[str]) -> Outcome:
         src = read_source(path)
+        read.append(src.text)
         return Outcome(path, plan=_plan_kind(src.text, kind, to=to, from_=from_, path=path, matrix=matrix,
                                              settings=settings))
 
-    return _plan_errors(path, run)
+    return _plan_errors(path, run, matrix)
 
 
 def apply_file(path: str, *, to: Union[str, Release], from_: Union[str, Release, None] = None,
@@ -96,11 +107,12 @@ def apply_file(path: str, *, to: Union[str, Release], from_: Union[str, Release,
     before the file is replaced (the fleet's rollback manifest); if it raises, nothing is written.
     """
 
-    def run() -> Outcome:
+    def run(read: list[str]) -> Outcome:
         real = resolve(path)
         sweep_temps(os.path.dirname(real))  # temp files of a killed run on this directory
         with locked(real, lock_timeout):
             src = read_source(path)  # read under the lock: another run may have just finished
+            read.append(src.text)
             plan = _plan_kind(src.text, kind, to=to, from_=from_, path=path, matrix=matrix, settings=settings)
             out = Outcome(path, plan=plan)
             if not plan.changed:
@@ -113,4 +125,4 @@ def apply_file(path: str, *, to: Union[str, Release], from_: Union[str, Release,
             out.written = True
             return out
 
-    return _plan_errors(path, run)
+    return _plan_errors(path, run, matrix)

@@ -327,6 +327,19 @@ def _error_dict(path: str, message: str) -> dict[str, Any]:
             "written": False, "backup": None}
 
 
+def _masked_for(path: str, message: str, matrix: Any) -> str:
+    """``message`` with the secrets the file holds masked (the same scan and masking as a record)."""
+    from .redact import Redactor
+    from .secretscan import scan
+
+    try:
+        with open(path, "rb") as fh:
+            text = fh.read(16 * 1024 * 1024).decode("utf-8", "surrogateescape")
+    except OSError:
+        return message
+    return Redactor(matrix, scan(matrix, text)).free(message)
+
+
 class Worker:
     """Processes files one at a time for a job (in a worker process, or in-process for one job)."""
 
@@ -398,7 +411,7 @@ class Worker:
             if os.environ.get("KVUPGRADE_DEBUG"):
                 import traceback
 
-                detail = traceback.format_exc()
+                detail = _masked_for(path, traceback.format_exc(), j.matrix)  # a traceback quotes values
             else:  # no message: it could quote a secret from the file
                 detail = f"{type(exc).__name__} (set KVUPGRADE_DEBUG=1 for a traceback)"
             return _error_dict(path, f"{path}: internal error, file left untouched: {detail}")

@@ -221,8 +221,10 @@ def collect_secrets(doc: Document, m: Matrix) -> list[str]:
     """Every secret value in the file, as read by either grammar, for masking output."""
     values: set[str] = set()
     from .redact import secret_line_indexes
+    from .secretscan import scan
 
     raw = doc.raw_lines()
+    values |= scan(m, "".join(t + e for t, e in raw))  # commented-out, CR-only and odd forms too
     for i in sorted(secret_line_indexes(m, raw)):
         text, eol = raw[i]
         for grammar in ("legacy", "quoted"):

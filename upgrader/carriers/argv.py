@@ -107,6 +107,8 @@ def flags_unit(label: str, args: list[Arg], box: Optional[Container], m: Matrix,
             break
         val = args[i + 1]
         if "=" in key:
+            if m.is_secret(key.split("=", 1)[0]):  # the finding below quotes the word: mask its value part
+                unit.secrets += [key.split("=", 1)[1], a.raw]
             unit.findings.append(carrier_finding(
                 "argv-equals", key.split("=", 1)[0], "error",
                 f"{label}: {v} is read as the key {key!r} (kvrocks does not split on '='), and it takes"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Optional, Protocol, Union
 
 from ..confmodel import parse_line, split_lines
@@ -223,10 +223,30 @@ def _stage(f: Finding) -> str:
     return t.stage if t else "hop"
 
 
+def _one_line(unit: Unit) -> tuple[Unit, Optional[str]]:
+    """The unit without the occurrences whose ``key value`` cannot be one conf line (a YAML
+    ``"a\\nb"``, a list item with a line break), each reported, and why the unit must then be
+    left untouched: the synthetic conf would gain a line and every later finding, and edit,
+    would land on the wrong entry."""
+    broken = [o for o in unit.occurrences if "\n" in o.conf or "\r" in o.conf]
+    if not broken:
+        return unit, None
+    found = [carrier_finding(
+        "multiline-value", o.key, "error",
+        f"{unit.label}: the value of {o.key} holds a line break, and a kvrocks.conf line cannot: the rendered"
+        " file would end the value there and read the rest as another line. Nothing in this unit is changed;"
+        " fix the value by hand.", o.line) for o in broken]
+    kept = [o for o in unit.occurrences if all(o is not b for b in broken)]
+    return replace(unit, occurrences=kept, findings=unit.findings + found, splices=[]), \
+        f"a value in {unit.label} cannot be one kvrocks.conf line (line {broken[0].line})"
+
+
 def plan_unit(unit: Unit, *, to: Union[str, Release], from_: Union[str, Release, None], path: Optional[str],
               matrix: Matrix, settings: Settings) -> Optional[UnitOutcome]:
+    unit, frozen = _one_line(unit)
     if not unit.occurrences and not unit.plan_empty:
-        return None
+        return UnitOutcome(plan_text("", to=to, from_=to, path=path, matrix=matrix, settings=settings),
+                           unit.findings, []) if frozen else None
     m = matrix
     target = m.resolve(to)
     old = [o.conf for o in unit.occurrences]
@@ -294,6 +314,11 @@ def plan_unit(unit: Unit, *, to: Union[str, Release], from_: Union[str, Release,
                        " set the default there")
         else:
             splices += res
+    if frozen:
+        for f in findings:
+            if f.applied:
+                refuse(f, frozen)
+        return UnitOutcome(plan, early + findings + unit.findings, [])
     return UnitOutcome(plan, early + findings + unit.findings, splices + unit.splices)
 
 
@@ -365,7 +390,9 @@ def assemble(text: str, kind: str, units: list[Unit], *, to: Union[str, Release]
     outs = [o for o in (plan_unit(u, to=to, from_=from_, path=path, matrix=m, settings=settings) for u in units)
             if o is not None] + list(planned or [])
     all_findings = list(findings or [])
-    all_secrets = set(secrets or [])
+    from ..secretscan import scan
+
+    all_secrets = set(secrets or []) | scan(m, text)  # what no carrier parsed (a Helm password:, --k=v)
     splices: list[Splice] = []
     for u in units:
         all_secrets.update(u.secrets)

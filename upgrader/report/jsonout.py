@@ -59,15 +59,16 @@ def outcome_to_dict(o: Outcome, matrix: Optional[Matrix] = None, with_diff: bool
     if o.error is not None:
         d["error"] = o.error
         d["error_line"] = o.error_line
-    red = Redactor(matrix or load_matrix(), o.plan.secrets) if o.plan is not None else None
-    if o.plan is not None and red is not None:
+    # Error records too: an error message may quote the file (o.secrets is what the text held).
+    red = Redactor(matrix or load_matrix(), o.plan.secrets if o.plan is not None else o.secrets)
+    if o.plan is not None:
         d.update(_plan_fields(o.plan, red, with_diff))
         d["path"] = o.path
     d["written"] = o.written
     d["backup"] = o.backup
     d.update(o.extra)
     # One masking pass over the whole record, plan fields and extras alike.
-    return red.clean(d) if red is not None else d
+    return red.clean(d)
 
 
 def new_summary() -> dict[str, Any]:
