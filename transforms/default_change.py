@@ -131,19 +131,15 @@ def match(ctx: Context) -> Iterator[Finding]:
                 read_value(d.before, before, ctx.start_release.integers).canonical
         except ValueProblem:
             pinned = False
-        if pinned and ctx.backward:
+        if pinned:
+            if ctx.backward:
+                said = (f"the {src} default; the {tgt.name} default is {after.default!r}. Remove the line to get the"
+                        f" {tgt.name} default, or keep it to keep the {src} behaviour.")
+            else:
+                said = (f"the old default; the new default is {after.default!r}. Remove the line to follow the new"
+                        " default, or keep it to keep the old behaviour.")
             yield transform.finding(
-                name, "info",
-                f"{name} is set to {line.value!r}, the {src} default; the {tgt.name} default is {after.default!r}."
-                f" Remove the line to get the {tgt.name} default, or keep it to keep the {src} behaviour.{why}",
-                since=since, line=line, references=refs, evidence=evidence,
-                before=ctx.shown(name, line.value), after=ctx.shown(name, line.value),
-            )
-        elif pinned:
-            yield transform.finding(
-                name, "info",
-                f"{name} is set to {line.value!r}, the old default; the new default is {after.default!r}."
-                f" Remove the line to follow the new default, or keep it to keep the old behaviour.{why}",
+                name, "info", f"{name} is set to {line.value!r}, {said}{why}",
                 since=since, line=line, references=refs, evidence=evidence,
                 before=ctx.shown(name, line.value), after=ctx.shown(name, line.value),
             )
