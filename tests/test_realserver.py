@@ -197,3 +197,76 @@ def test_a_binary_without_command_line_overrides_cannot_be_sandboxed(tmp_path: P
     old.chmod(0o755)
     with pytest.raises(RealServerError, match="takes no `--key value` flags"):
         judge(old, "port 6666\n")
+
+
+def _fake(tmp_path: Path, body: str) -> Path:
+    """A stand-in server: answers --version as the 2.14 build does, else runs ``body``."""
+    path = tmp_path / "kvrocks-fake"
+    path.write_text("#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'kvrocks unstable (commit 54929cd0)'; exit 0; fi\n"
+                    + body)
+    path.chmod(0o755)
+    return path
+
+
+def test_a_server_that_exits_without_a_config_error_reports_its_last_line(tmp_path: Path) -> None:
+    work = tmp_path / "w"
+    work.mkdir()
+    fake = _fake(tmp_path, "echo 'starting'\necho 'boom: cannot create the data directory'\nexit 3\n")
+    v = judge(fake, "port 6666\n", expect="2.14.0", timeout=5, grace=1, workdir_parent=work)
+    assert (v.started, v.exit_status, v.timed_out) == (False, 3, False)
+    assert v.fatal == "boom: cannot create the data directory"
+    assert list(work.iterdir()) == []
+
+
+def test_a_server_that_ignores_sigterm_is_killed_with_its_group(tmp_path: Path) -> None:
+    work = tmp_path / "w"
+    work.mkdir()
+    fake = _fake(tmp_path, "trap '' TERM\necho '[t][I][server.cc:1] [server] Ready to accept connections'\n"
+                           "sleep 30 &\nwait\n")
+    v = judge(fake, "port 6666\n", timeout=5, grace=0.5, workdir_parent=work)
+    assert v.started and v.exit_status == -9 and v.seconds < 5
+    assert list(work.iterdir()) == []
+
+
+def test_a_directory_too_deep_for_a_unix_socket_is_refused(tmp_path: Path) -> None:
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    fake = _fake(tmp_path, "exit 0\n")
+    with pytest.raises(RealServerError, match="too deep for a unix socket path") as exc:
+        judge(fake, "port 6666\n", workdir_parent=deep)
+    assert exc.value.path == str(deep)
+    assert list(deep.iterdir()) == []
+
+
+@pytest.mark.parametrize("ci, outcome", [("true", pytest.fail.Exception), ("", pytest.skip.Exception)])
+def test_missing_binaries_skip_outside_ci_and_fail_under_ci(ci: str, outcome: type, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests import realbins
+
+    monkeypatch.setenv("CI", ci)
+    monkeypatch.setattr(realbins, "PACKED", tmp_path / "no-such-dir")
+    with pytest.raises(outcome, match="no real Kvrocks binaries at .*no-such-dir"):
+        realbins.unpacked()
+
+
+def test_binaries_are_unpacked_once_and_replaced_when_the_archive_changes(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import lzma
+    import os
+
+    from tests import realbins
+
+    packed = tmp_path / "bin"
+    packed.mkdir()
+    archive = packed / "kvrocks-2.14.0.xz"
+    archive.write_bytes(lzma.compress(b"#!/bin/sh\necho one\n"))
+    monkeypatch.setattr(realbins, "PACKED", packed)
+    monkeypatch.setattr(realbins, "CACHE", tmp_path / "cache")
+    first = realbins.unpacked()[(2, 14, 0)]
+    assert first == tmp_path / "cache" / "kvrocks-2.14.0" and os.access(first, os.X_OK)
+    inode = first.stat().st_ino
+    assert realbins.unpacked()[(2, 14, 0)].stat().st_ino == inode  # fresh: not decompressed again
+    archive.write_bytes(lzma.compress(b"#!/bin/sh\necho two, longer\n"))
+    os.utime(archive, ns=(1, 1))
+    assert realbins.unpacked()[(2, 14, 0)].read_bytes() == b"#!/bin/sh\necho two, longer\n"
+    assert list(packed.iterdir()) == [archive]  # nothing written beside the archives

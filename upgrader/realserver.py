@@ -54,6 +54,8 @@ READY_SETTLE = 2.0  # seconds after a first PING answer to wait for the ready li
 STOP_SETTLE = 0.3
 MAX_LINES = 5000  # lines of server output kept (a runaway server cannot grow our memory)
 MAX_LINE_CHARS = 4096
+SOCKET = "k.sock"
+MAX_SOCKET_PATH = 107  # bytes: sun_path holds 108 with the terminating NUL
 FLAGS_SINCE: Release = (2, 2, 0)  # `--key value` overrides exist from 2.2.0 (#1037)
 
 # Keys the sandbox always sets on the command line (they win over the file).
@@ -254,7 +256,7 @@ def sandbox_argv(binary: str, workdir: Path, port: int, flags: Iterable[tuple[st
         "--dir", str(workdir / "data"),
         "--backup-dir", str(workdir / "backup"),
         "--pidfile", str(workdir / "kvrocks.pid"),
-        "--unixsocket", str(workdir / "kvrocks.sock"),
+        "--unixsocket", str(workdir / SOCKET),
         "--log-dir", "stdout",
         "--bind", "127.0.0.1",
         "--port", str(port),
@@ -355,6 +357,10 @@ class _Run:
 def _run_once(binary: str, box: Sandboxed, red: Redactor, *, timeout: float, grace: float,
               parent: Union[str, Path, None]) -> _Run:
     workdir = Path(tempfile.mkdtemp(prefix="kvupgrade-judge-", dir=parent))  # mode 0700
+    if len(os.fsencode(workdir / SOCKET)) > MAX_SOCKET_PATH:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise RealServerError(f"the directory is too deep for a unix socket path ({MAX_SOCKET_PATH} bytes)",
+                              path=str(parent))
     proc: Optional[subprocess.Popen[bytes]] = None
     reader: Optional[threading.Thread] = None
     out = _Run()
@@ -392,7 +398,7 @@ def _run_once(binary: str, box: Sandboxed, red: Redactor, *, timeout: float, gra
             # answered while it exists comes from our server, not from whoever took the port.
             # Then give it READY_SETTLE to finish starting: a SIGTERM during its last start-up
             # steps is ignored (seen with 2.14: SIGKILL after the grace period).
-            if pinged is None and (workdir / "kvrocks.sock").exists() and _answers_ping(port):
+            if pinged is None and (workdir / SOCKET).exists() and _answers_ping(port):
                 pinged = time.monotonic()
             if pinged is not None and time.monotonic() - pinged >= READY_SETTLE:
                 out.started = proc.poll() is None
@@ -405,12 +411,15 @@ def _run_once(binary: str, box: Sandboxed, red: Redactor, *, timeout: float, gra
             ready.wait(0.05)
         if out.started:
             time.sleep(STOP_SETTLE)
+            out.started = proc.poll() is None  # "started" = still serving when we stop it
     finally:
-        if proc is not None:
-            out.status = _stop(proc, grace)
+        try:
+            if proc is not None:
+                out.status = _stop(proc, grace)
+        finally:  # also on a second Ctrl-C while stopping
             if reader is not None:
                 reader.join(KILL_WAIT)
-        shutil.rmtree(workdir, ignore_errors=True)
+            shutil.rmtree(workdir, ignore_errors=True)
     return out
 
 
@@ -447,27 +456,27 @@ def _take(raw: bytes, red: Redactor, sink: list[str], ready: threading.Event) ->
 
 def _stop(proc: subprocess.Popen[bytes], grace: float) -> Optional[int]:
     """SIGTERM to the server's own PID, SIGKILL to its group after ``grace``; its exit status."""
-    if proc.poll() is None:
-        try:
-            proc.send_signal(signal.SIGTERM)
-            return proc.wait(grace)
-        except subprocess.TimeoutExpired:
-            pass
-        except KeyboardInterrupt:  # a second Ctrl-C while stopping: kill now, then re-raise
-            _kill_group(proc)
-            raise
-    _kill_group(proc)  # also reaps anything it left in its group
+    if proc.poll() is not None:
+        return proc.returncode  # exited (and reaped) by itself: its PID is no longer ours to signal
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        return _kill(proc)
+    except KeyboardInterrupt:  # a second Ctrl-C while it stops: kill it now, then pass it on
+        _kill(proc)
+        raise
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> Optional[int]:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # its own group (start_new_session): pgid == its PID
+    except (ProcessLookupError, PermissionError):
+        pass
     try:
         return proc.wait(KILL_WAIT)
     except subprocess.TimeoutExpired:
         return None
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)  # its own group: start_new_session made pgid == pid
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _answers_ping(port: int) -> bool:
