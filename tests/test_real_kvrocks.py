@@ -184,6 +184,21 @@ def test_kvupgrade_and_the_real_server_agree_on_the_refused_values(kvrocks_bins:
     assert v.clean, _describe(v)
 
 
+def test_flags_are_judged_as_the_node_receives_them(kvrocks_bins: dict[Release, Path]) -> None:
+    """A conf file plus `--key value` flags (Compose, systemd, Kubernetes args): a flag's warning
+    names no config line (the server says line -1), and a bad flag value stops the server."""
+    binary = _bin(kvrocks_bins, "2.14.0")
+    text = _shipped((2, 13, 0))
+    v = judge(binary, text, [("rocksdb.row_cache_size", "1024"), ("workers", "2")], expect="2.14.0", matrix=M,
+              timeout=START_TIMEOUT, grace=GRACE)
+    assert v.started and [(w.config_line, w.flag) for w in v.warnings] == [(None, None)], _describe(v)
+    assert v.warnings[0].text == "WARNING: 'rocksdb.row_cache_size' at line -1 is deprecated and does not take effect."
+    v = judge(binary, text, [("max-io-mb", "0x2000")], expect="2.14.0", matrix=M, timeout=START_TIMEOUT, grace=GRACE)
+    assert not v.started and v.exit_status == 1, _describe(v)
+    assert v.fatal == ("Failed to load config. Error: CLI config option error: failed to set value of field "
+                       "'max-io-mb': encounter non-integer characters")
+
+
 # --- the binary's version -----------------------------------------------------------------------
 
 def test_each_binary_reports_the_release_its_file_is_named_after(kvrocks_bins: dict[Release, Path]) -> None:
