@@ -49,8 +49,8 @@ VERSION_TIMEOUT = 5.0  # seconds for `kvrocks --version`
 KILL_WAIT = 2.0  # seconds to reap the group after SIGKILL
 READY_SETTLE = 2.0  # seconds after a first PING answer to wait for the ready line
 # Seconds between readiness and SIGTERM. The 2.14 build sometimes loses a SIGTERM sent within a
-# millisecond of "Ready to accept connections", or hangs stopping (4 of 30 starts of the 2.12.0
-# shipped conf with a row cache); with 0.2 s, 0 of 25.
+# millisecond of "Ready to accept connections", or hangs while stopping: 4 of 30 starts of the
+# 2.12.0 shipped conf with a row cache needed SIGKILL; with a pause of 0.2 s 0 of 25, of 0.5 s 0 of 20.
 STOP_SETTLE = 0.3
 MAX_LINES = 5000  # lines of server output kept (a runaway server cannot grow our memory)
 MAX_LINE_CHARS = 4096
@@ -111,7 +111,7 @@ class ServerLine:
 class Verdict:
     binary: str
     version: BinaryVersion
-    started: bool  # answered PING or printed "Ready to accept connections"
+    started: bool  # ready (its log line, or PING answered) and still serving STOP_SETTLE later
     exit_status: Optional[int]  # after our SIGTERM when started; negative = killed by that signal
     timed_out: bool
     warnings: tuple[ServerLine, ...]
