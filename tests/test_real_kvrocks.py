@@ -115,6 +115,43 @@ def test_every_exception_is_explained_and_still_needed(upgraded: dict[tuple[Rele
             assert any(a.warning in w for w in seen), f"{key}: {a.warning!r} is no longer printed; drop it"
 
 
+NEWEST = max(realbins.packed(), default=None)
+RAW = [pair for pair in PAIRS if pair[1] == NEWEST]
+
+
+@pytest.fixture(scope="module")
+def raw(kvrocks_bins: dict[Release, Path]) -> dict[tuple[Release, Release], Verdict]:
+    """The shipped confs as they are (not upgraded) on the newest binary, POOL at a time."""
+
+    def run(pair: tuple[Release, Release]) -> Verdict:
+        return judge(kvrocks_bins[pair[1]], _shipped(pair[0]), expect=pair[1], matrix=M, timeout=START_TIMEOUT,
+                     grace=GRACE)
+
+    with ThreadPoolExecutor(POOL) as pool:
+        return dict(zip(RAW, pool.map(run, RAW)))
+
+
+@pytest.mark.parametrize("pair", RAW or [None], ids=_pair_id)
+def test_every_warning_of_the_real_server_is_a_line_kvupgrade_fixes(
+        pair: Optional[tuple[Release, Release]], raw: dict[tuple[Release, Release], Verdict]) -> None:
+    """The other side of the all-pairs group (which would also pass with a judge that never saw
+    a warning): the shipped conf as it is draws warnings from the newest server (every one up to
+    2.12.0 does), and each one names a key and line that kvupgrade's plan fixes."""
+    assert pair is not None
+    v = raw[pair]
+    assert v.started and not v.errors, _describe(v)
+    plan = upgrader.plan_text(_shipped(pair[0]), from_=pair[0], to=pair[1], matrix=M)
+    fixed = {(f.option, f.line) for f in plan.findings if f.line and f.applied}
+    warned = set()
+    for w in v.warnings:
+        m = re.match(r"WARNING: '([^']+)' at line \d+ is (?:not a valid configuration key|deprecated)", w.text)
+        assert m and w.config_line, w.text
+        warned.add((m.group(1), w.config_line))
+    assert warned <= fixed, _describe(v)
+    if pair[0] < (2, 13, 0):  # removed keys or a row cache line: every such conf has one
+        assert warned, _describe(v)
+
+
 # --- the seed case: a row cache on 2.12 -> 2.13 / 2.14 ---------------------------------------
 
 ROW_CACHE_LINE = 687  # of the 2.12.0 shipped conf
