@@ -4,6 +4,8 @@
   process by kvupgrade (``plan_text(...).new_text``, R -> T, default settings), starts the real T
   with no warning or error line. A pair that legitimately warns is listed in EXCEPTIONS with the
   warning it may print, the reason and an upstream reference.
+- The other side: the shipped confs as they are draw warnings from the newest binary, each on a
+  line kvupgrade's plan fixes (so the judge does see what the all-pairs group says is gone).
 - The seed case: a 2.12.0 conf with a row cache warns on 2.13/2.14 before the rewrite, not after.
 - Configs the real server refuses: its own message is in the verdict.
 - The binary's version is checked; the sandbox holds (nothing written outside its directory,
