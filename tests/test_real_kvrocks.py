@@ -205,21 +205,19 @@ def test_a_refused_config_gives_the_servers_own_message(key: str, value: str, wh
 
 
 def test_kvupgrade_and_the_real_server_agree_on_the_refused_values(kvrocks_bins: dict[Release, Path]) -> None:
-    """max-io-mb 0x2000 has a safe fix; migrate-batch-rate-limit-mb 0 stays a blocker (the server
-    still refuses the planned text) until --unsafe-fixes, after which it starts clean."""
+    """Both refused values have safe fixes (max-io-mb in decimal; the rate limit at its largest
+    accepted value, with an inline comment saying why): the real 2.14 reads the planned text,
+    inline comment included, and starts with no warning."""
     binary = _bin(kvrocks_bins, "2.14.0")
-    text, _ = _with(_shipped((2, 13, 0)), "max-io-mb", "0x2000")
+    text, io_line = _with(_shipped((2, 13, 0)), "max-io-mb", "0x2000")
     text, rate_line = _with(text, "migrate-batch-rate-limit-mb", "0")
+    v = judge(binary, text, expect="2.14.0", matrix=M, timeout=START_TIMEOUT, grace=GRACE)
+    assert not v.started and [e.config_line for e in v.errors] == [io_line], _describe(v)  # the first stops it
 
-    safe = upgrader.plan_text(text, from_="2.13.0", to="2.14.0", matrix=M)
-    assert [f.line for f in safe.blockers] == [rate_line]
-    v = judge(binary, safe.new_text, expect="2.14.0", matrix=M, timeout=START_TIMEOUT, grace=GRACE)
-    assert not v.started and [e.config_line for e in v.errors] == [rate_line], _describe(v)
-
-    unsafe = upgrader.plan_text(text, from_="2.13.0", to="2.14.0", matrix=M,
-                                settings=upgrader.Settings(unsafe_fixes=True))
-    assert not unsafe.blockers
-    v = judge(binary, unsafe.new_text, expect="2.14.0", matrix=M, timeout=START_TIMEOUT, grace=GRACE)
+    plan = upgrader.plan_text(text, from_="2.13.0", to="2.14.0", matrix=M)
+    assert not plan.blockers
+    assert {f.line for f in plan.findings if f.applied and f.severity == "error"} >= {io_line, rate_line}
+    v = judge(binary, plan.new_text, expect="2.14.0", matrix=M, timeout=START_TIMEOUT, grace=GRACE)
     assert v.clean, _describe(v)
 
 
