@@ -24,3 +24,12 @@ def shared_dir(repo_root: Path) -> Path:
             pytest.fail("../shared is required under CI")
         pytest.skip(f"reference data not found at {path} (../shared/kvrocks next to the repo)")
     return path
+
+
+@pytest.fixture(scope="session")
+def kvrocks_bins() -> "dict[tuple[int, int, int], Path]":
+    """Real Kvrocks binaries by release, decompressed once into <repo>/.cache/kvrocks-bin
+    (tests/realbins.py); skipped when ../shared has none, except under CI where they are mandatory."""
+    from tests.realbins import unpacked
+
+    return unpacked()

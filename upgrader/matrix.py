@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, NamedTuple, Optional, Union
@@ -24,6 +25,8 @@ DOMAIN_FIELDS = (
     "status", "type", "default", "min", "max", "enum_values", "readonly",
     "unit", "ifdef", "accepted_suffixes", "shipped",
 )
+_COMMIT = re.compile(r"[0-9a-f]{7,40}")
+_COMMIT_IN_PIN = re.compile(r"\b[0-9a-f]{7,40}\b")  # "#3243" and "v2.10.1" never match: 7+ hex digits
 
 
 class MatrixError(ValueError):
@@ -192,6 +195,20 @@ class Matrix:
             return by_version[v]
         except KeyError:
             raise VersionError(f"unknown Kvrocks release {format_version(v)}") from None
+
+    def release_for_commit(self, commit: str) -> Optional[ReleaseInfo]:
+        """The release whose ``pin`` names this upstream commit (``tag v2.10.1 dc4d5303``,
+        ``branch-cut 54929cd0 (#3243)``). A development build prints only ``unstable (commit
+        54929cd0)``; the pin says which release was cut from it. Ids are compared as prefixes of
+        each other (Kvrocks prints 8 hex digits, a pin may hold more), at least 7 digits."""
+        want = commit.strip().lower()
+        if not _COMMIT.fullmatch(want):
+            return None
+        for r in self.releases:
+            for pinned in _COMMIT_IN_PIN.findall(r.pin.lower()):
+                if pinned.startswith(want) or want.startswith(pinned):
+                    return r
+        return None
 
     def hops(self, lo: Release, hi: Release) -> list[ReleaseInfo]:
         """The releases an upgrade walks through, in order: lo < r <= hi."""
