@@ -74,6 +74,11 @@ CASES: dict[str, Case] = {
         "apiVersion: kvrocks.apache.org/v1alpha1\nkind: KVRocks\nmetadata:\n  name: kv\nspec:\n"
         "  image: apache/kvrocks:2.12.1\n  password: Op-spec-PLANTED-thirteen\n  kvrocksConfig:\n"
         "    rocksdb.row_cache_size: \"64\"\n"), ("Op-spec-PLANTED-thirteen",)),
+    # A password that also stands as the key of a line (a paste gone wrong): Kvrocks and kvupgrade's
+    # messages lower-case the key, so the secret comes back lower-cased (found by the real-server judge).
+    "secret-as-key": Case("kvrocks.conf", (
+        "requirepass Zebra-Key-PLANTED-fourteen\nZebra-Key-PLANTED-fourteen x\nport 6666\n"),
+        ("Zebra-Key-PLANTED-fourteen",), "2.12.0"),
 }
 
 COMMANDS = ("plan", "check", "apply")
@@ -95,8 +100,9 @@ def test_no_planted_secret_in_any_output(tmp_path: Path, case: str) -> None:
             frm = ["--from", c.from_] if cmd != "check" else []
             out = invoke([cmd, *frm, "--to", "2.14.0", "--format", fmt, str(p)])
             assert c.name in out, f"{case} {cmd} {fmt}: the run did not report the file: {out[:300]}"
-            for n in c.needles:
-                assert n not in out, f"{n!r} leaked in {case} {cmd} --format {fmt}:\n{out}"
+            low = out.lower()
+            for n in c.needles:  # in any case: a key is printed lower-cased
+                assert n.lower() not in low, f"{n!r} leaked in {case} {cmd} --format {fmt}:\n{out}"
 
 
 def test_the_cases_reach_the_paths_they_attack(tmp_path: Path) -> None:

@@ -95,7 +95,10 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 class Redactor:
     def __init__(self, matrix: Matrix, secrets: Iterable[str] = ()) -> None:
         self.matrix = matrix
-        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        # The lower-cased form too: Kvrocks (and kvupgrade's messages) lower-case a key, so a
+        # password that also stands as a key of a line comes back lower-cased.
+        given = {s for s in secrets if s}
+        self.secrets = sorted(given | {s.lower() for s in given}, key=len, reverse=True)
         self.short = frozenset(s for s in self.secrets if len(s) < MIN_FREE_TEXT)
         self._long: Optional[_Finder] = None
         self._json: Optional[_Finder] = None
