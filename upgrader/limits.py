@@ -1,0 +1,45 @@
+"""Input limits: the bounds that keep planning any file under the size cap within a few hundred MB
+and a few seconds (issue 16). Each is far above what a real config has, and each is refused with
+an InputError naming the file and the limit (exit 1, file untouched).
+
+A shipped kvrocks.conf has ~1,200 lines and ~100 directives; a busy production one ~300. Real
+Helm values and manifests are a few hundred KB, some 10,000 YAML nodes. The limits are module
+attributes so tests can lower them (monkeypatch) instead of building huge inputs.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Union
+
+from .errors import InputError
+
+# Lines of any file (counted on the bytes, before decoding): 160x a shipped kvrocks.conf. Blank and
+# comment lines cost ~170 bytes each in the document model, so 200,000 of them stay under 40 MB.
+MAX_LINES = 200_000
+# Lines that hold a key (directives, keys without a value): 60x a busy production config. Every such
+# line may raise findings in each hop; 20,000 keep the worst plan near 5 s and 200 MB.
+MAX_KEY_LINES = 20_000
+# Findings of one rule about one key: the first ones are listed, the rest summed up in one finding.
+MAX_FINDINGS_PER_KEY = 20
+# YAML nodes of one file, counted while composing and again with every alias expanded (each alias
+# counts its whole subtree each time it is visited): stops merge-key and "billion laughs" bombs.
+# Composing costs ~50 us a node in pure Python, so this bounds a YAML file to ~5 s.
+MAX_YAML_NODES = 100_000
+
+
+def check_line_count(data: Union[bytes, str], path: Optional[str]) -> None:
+    """Refuse a file with more lines than MAX_LINES (one C-speed count, before any parsing)."""
+    nl = b"\n" if isinstance(data, bytes) else "\n"
+    lines = data.count(nl) + (0 if data.endswith(nl) else 1)  # type: ignore[arg-type]
+    if lines > MAX_LINES:
+        raise InputError(f"file has {lines} lines; the limit is {MAX_LINES} (not a kvrocks config?)", path)
+
+
+def check_key_lines(count: int, path: Optional[str]) -> None:
+    if count > MAX_KEY_LINES:
+        raise InputError(f"file has {count} key lines; the limit is {MAX_KEY_LINES} (not a kvrocks config?)", path)
+
+
+def yaml_too_big(path: Optional[str], line: Optional[int] = None) -> InputError:
+    return InputError(f"YAML goes past the limit of {MAX_YAML_NODES} nodes (aliases and merge keys counted each time"
+                      " they are used): an alias or merge-key bomb, or not a config file", path, line)
