@@ -1,0 +1,84 @@
+"""YAML with a node budget: composing and loading that refuse alias and merge-key bombs.
+
+ruamel composes an alias as a second reference to the anchored node, so composing a "billion
+laughs" file is cheap; what explodes is whatever walks or constructs the tree afterwards (the
+carriers follow ``<<`` merge keys recursively, the safe constructor copies merged mappings,
+``str()`` of a loaded value visits every shared list again). So the budget is counted twice:
+while composing (which also stops a huge file early, composing costs ~50 us a node), and over the
+composed tree with every alias counted each time it is reached, as any later walk would reach it.
+Both stop at ``limits.MAX_YAML_NODES``; a recursive alias counts as unbounded.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
+
+from . import limits
+
+
+class TooManyNodes(Exception):
+    """The YAML text exceeds the node budget (turned into an InputError naming the file by callers)."""
+
+    def __init__(self, line: Optional[int] = None) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+class _BoundedComposer(Composer):
+    """Counts every node and alias it composes, across the documents of one stream."""
+
+    count = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.count += 1
+        if self.count > limits.MAX_YAML_NODES:
+            event = self.parser.peek_event()
+            raise TooManyNodes(event.start_mark.line + 1 if event.start_mark else None)
+        return super().compose_node(parent, index)
+
+
+def check_expanded(roots: "list[Node]") -> None:
+    """Raise TooManyNodes if the trees, with each alias expanded where it is used, exceed the budget."""
+    budget = limits.MAX_YAML_NODES
+    stack: list[Node] = list(roots)
+    seen = 0
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > budget:
+            raise TooManyNodes()  # no line: the overflow is where aliases meet, not one place
+        if isinstance(node, MappingNode):
+            for k, v in node.value:
+                stack.append(k)
+                stack.append(v)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+
+
+def compose_all(text: str) -> "list[Node]":
+    """Every document's node tree (round-trip composer, positions index ``text``), within budget.
+    Raises ruamel's YAMLError for bad YAML and TooManyNodes past the budget."""
+    yaml = YAML()
+    yaml.Composer = _BoundedComposer
+    docs = [d for d in yaml.compose_all(text) if d is not None]
+    check_expanded(docs)
+    return docs
+
+
+def safe_load(text: str) -> Any:
+    """``YAML(typ="safe").load(text)`` within the node budget: composed once, checked, then constructed."""
+    yaml = YAML(typ="safe", pure=True)
+    yaml.Composer = _BoundedComposer
+    constructor, parser = yaml.get_constructor_parser(text)
+    try:
+        node = constructor.composer.get_single_node()
+        if node is None:
+            return None
+        check_expanded([node])
+        return constructor.construct_document(node)
+    finally:
+        parser.dispose()
