@@ -234,13 +234,12 @@ def _parse_csv(text: str, source: str) -> list[tuple[str, str, int]]:
 def _parse_yaml(text: str, source: str) -> list[tuple[str, str, int]]:
     from ruamel.yaml.error import YAMLError
 
-    from .limits import yaml_too_big
-    from .yamlbounds import TooManyNodes, safe_load
+    from .yamlbounds import YamlTooBig, safe_load
 
     try:
-        data = safe_load(text)  # the safe loader, within the node budget (alias and merge-key bombs)
-    except TooManyNodes as e:
-        raise yaml_too_big(source, e.line) from None
+        data = safe_load(text)  # the safe loader, within the YAML limits (alias and merge-key bombs)
+    except YamlTooBig as e:
+        raise InputError(e.message, source, e.line) from None
     except YAMLError as e:
         raise InputError(f"not valid YAML: {e}", source) from None
     out: list[tuple[str, str, int]] = []

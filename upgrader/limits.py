@@ -23,8 +23,13 @@ MAX_KEY_LINES = 20_000
 MAX_FINDINGS_PER_KEY = 20
 # YAML nodes of one file, counted while composing and again with every alias expanded (each alias
 # counts its whole subtree each time it is visited): stops merge-key and "billion laughs" bombs.
-# Composing costs ~50 us a node in pure Python, so this bounds a YAML file to ~5 s.
-MAX_YAML_NODES = 100_000
+# Composing costs 50-100 us a node in pure Python (a changed file is composed again to check the
+# rewrite parses), so this keeps a YAML file to a few seconds; real values files have ~10,000 nodes.
+MAX_YAML_NODES = 50_000
+# Characters of a YAML file (carrier or inventory): ruamel scans ~2 MB a second, and a changed file is
+# composed twice (as read, and the rewrite checked), so 4 MB keeps the worst under ~5 s; 10x a big
+# real values file.
+MAX_YAML_CHARS = 4 * 1024 * 1024
 
 
 def check_line_count(data: Union[bytes, str], path: Optional[str]) -> None:
@@ -40,6 +45,10 @@ def check_key_lines(count: int, path: Optional[str]) -> None:
         raise InputError(f"file has {count} key lines; the limit is {MAX_KEY_LINES} (not a kvrocks config?)", path)
 
 
-def yaml_too_big(path: Optional[str], line: Optional[int] = None) -> InputError:
-    return InputError(f"YAML goes past the limit of {MAX_YAML_NODES} nodes (aliases and merge keys counted each time"
-                      " they are used): an alias or merge-key bomb, or not a config file", path, line)
+def yaml_nodes_message() -> str:
+    return (f"YAML goes past the limit of {MAX_YAML_NODES} nodes (aliases and merge keys counted each time they"
+            " are used): an alias or merge-key bomb, or not a config file")
+
+
+def yaml_chars_message(n: int) -> str:
+    return f"YAML file has {n} characters; the limit for YAML is {MAX_YAML_CHARS} (not a config file?)"

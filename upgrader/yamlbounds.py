@@ -6,7 +6,8 @@ carriers follow ``<<`` merge keys recursively, the safe constructor copies merge
 ``str()`` of a loaded value visits every shared list again). So the budget is counted twice:
 while composing (which also stops a huge file early, composing costs ~50 us a node), and over the
 composed tree with every alias counted each time it is reached, as any later walk would reach it.
-Both stop at ``limits.MAX_YAML_NODES``; a recursive alias counts as unbounded.
+Both stop at ``limits.MAX_YAML_NODES``; a recursive alias counts as unbounded. A text longer than
+``limits.MAX_YAML_CHARS`` is refused before scanning (ruamel scans ~2 MB a second).
 """
 
 from __future__ import annotations
@@ -20,12 +21,19 @@ from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 from . import limits
 
 
-class TooManyNodes(Exception):
-    """The YAML text exceeds the node budget (turned into an InputError naming the file by callers)."""
+class YamlTooBig(Exception):
+    """The YAML text exceeds a limit: too long, or too many nodes. Callers turn it into an InputError
+    naming the file (``message`` names the limit)."""
 
-    def __init__(self, line: Optional[int] = None) -> None:
-        super().__init__(line)
+    def __init__(self, message: str, line: Optional[int] = None) -> None:
+        super().__init__(message)
+        self.message = message
         self.line = line
+
+
+def _check_chars(text: str) -> None:
+    if len(text) > limits.MAX_YAML_CHARS:
+        raise YamlTooBig(limits.yaml_chars_message(len(text)))
 
 
 class _BoundedComposer(Composer):
@@ -37,12 +45,12 @@ class _BoundedComposer(Composer):
         self.count += 1
         if self.count > limits.MAX_YAML_NODES:
             event = self.parser.peek_event()
-            raise TooManyNodes(event.start_mark.line + 1 if event.start_mark else None)
+            raise YamlTooBig(limits.yaml_nodes_message(), event.start_mark.line + 1 if event.start_mark else None)
         return super().compose_node(parent, index)
 
 
 def check_expanded(roots: "list[Node]") -> None:
-    """Raise TooManyNodes if the trees, with each alias expanded where it is used, exceed the budget."""
+    """Raise YamlTooBig if the trees, with each alias expanded where it is used, exceed the budget."""
     budget = limits.MAX_YAML_NODES
     stack: list[Node] = list(roots)
     seen = 0
@@ -50,7 +58,7 @@ def check_expanded(roots: "list[Node]") -> None:
         node = stack.pop()
         seen += 1
         if seen > budget:
-            raise TooManyNodes()  # no line: the overflow is where aliases meet, not one place
+            raise YamlTooBig(limits.yaml_nodes_message())  # no line: the overflow is where aliases meet, not one place
         if isinstance(node, MappingNode):
             for k, v in node.value:
                 stack.append(k)
@@ -61,7 +69,8 @@ def check_expanded(roots: "list[Node]") -> None:
 
 def compose_all(text: str) -> "list[Node]":
     """Every document's node tree (round-trip composer, positions index ``text``), within budget.
-    Raises ruamel's YAMLError for bad YAML and TooManyNodes past the budget."""
+    Raises ruamel's YAMLError for bad YAML and YamlTooBig past a limit."""
+    _check_chars(text)
     yaml = YAML()
     yaml.Composer = _BoundedComposer
     docs = [d for d in yaml.compose_all(text) if d is not None]
@@ -71,6 +80,7 @@ def compose_all(text: str) -> "list[Node]":
 
 def safe_load(text: str) -> Any:
     """``YAML(typ="safe").load(text)`` within the node budget: composed once, checked, then constructed."""
+    _check_chars(text)
     yaml = YAML(typ="safe", pure=True)
     yaml.Composer = _BoundedComposer
     constructor, parser = yaml.get_constructor_parser(text)

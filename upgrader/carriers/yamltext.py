@@ -13,10 +13,8 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 
-from .. import limits
 from ..errors import InputError
-from ..limits import yaml_too_big
-from ..yamlbounds import TooManyNodes
+from ..yamlbounds import YamlTooBig
 from ..yamlbounds import compose_all as compose_bounded
 
 STR = "tag:yaml.org,2002:str"
@@ -39,7 +37,7 @@ _LAST: list[tuple[str, Any]] = []
 
 def compose_all(text: str, path: Optional[str]) -> list[Node]:
     """Every document's node tree; positions index ``text``. A parse error names the file; so does
-    a file past the node budget (upgrader/limits.py MAX_YAML_NODES, aliases and merges expanded)."""
+    a file past a limit (upgrader/limits.py: MAX_YAML_CHARS, MAX_YAML_NODES with aliases expanded)."""
     if _LAST and (_LAST[0][0] is text or _LAST[0][0] == text):
         got = _LAST[0][1]
     else:
@@ -48,18 +46,18 @@ def compose_all(text: str, path: Optional[str]) -> list[Node]:
     if isinstance(got, list):
         return got
     problem, line = got
-    if problem is None:
-        raise yaml_too_big(path, line)
+    if isinstance(problem, YamlTooBig):
+        raise InputError(problem.message, path, line)
     raise InputError(f"not valid YAML ({problem}); a template that only renders to YAML cannot be edited here",
                      path, line)
 
 
 def _compose(text: str) -> Any:
-    """Node trees, or (problem, line) for bad YAML, or (None, line) past the node budget."""
+    """Node trees, or (problem, line) for bad YAML or a text past a limit."""
     try:
         return compose_bounded(text)
-    except TooManyNodes as exc:
-        return None, exc.line
+    except YamlTooBig as exc:
+        return exc, exc.line
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return getattr(exc, "problem", None) or exc, (mark.line + 1 if mark is not None else None)
@@ -73,8 +71,8 @@ def forget() -> None:
 def parses(text: str) -> Optional[str]:
     try:
         compose_bounded(text)
-    except TooManyNodes:
-        return f"more than {limits.MAX_YAML_NODES} YAML nodes"
+    except YamlTooBig as exc:
+        return exc.message
     except YAMLError as exc:
         return str(getattr(exc, "problem", None) or exc).splitlines()[0]
     return None
