@@ -181,3 +181,39 @@ def test_ordinary_inventory_and_merge_keys_still_load(tmp_path: Path) -> None:
     p.write_text("- &b {path: a.conf, version: 2.12.0}\n- <<: *b\n  path: b.conf\n")
     inv = Inventory.load(str(p))
     assert [(pat, ver) for pat, ver, _ in inv.entries] == [("a.conf", "2.12.0"), ("b.conf", "2.12.0")]
+
+
+def test_yaml_char_limit(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(limits, "MAX_YAML_CHARS", len(HELM) + 10)
+    p = tmp_path / "values.yaml"
+    p.write_text(HELM + "notes: |\n  " + "n" * 20 + "\n")
+    o = plan_file(str(p), to="2.14.0", from_="2.12.1")
+    assert o.error is not None and o.error.startswith(f"{p}: YAML file has") and f"limit for YAML is {len(HELM) + 10}" in o.error
+    inv = tmp_path / "inventory.yaml"
+    inv.write_text("'*.conf': 2.12.0\n" + "# pad\n" * 20)
+    with pytest.raises(InputError, match="limit for YAML"):
+        Inventory.load(str(inv))
+
+
+def test_carrier_edits_diff_only_around_the_splices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plan.edits of a YAML carrier: difflib sees the changed lines, not the whole file (quadratic on
+    a file of repeated lines: an 11 MB block scalar took minutes)."""
+    import difflib
+
+    from upgrader.carriers import engine, plan_any
+
+    sizes: list[int] = []
+
+    class Spy(difflib.SequenceMatcher):  # type: ignore[type-arg]
+        def __init__(self, isjunk, a, b, autojunk=True):  # type: ignore[no-untyped-def]
+            sizes.append(len(a) + len(b))
+            super().__init__(isjunk, a, b, autojunk)
+
+    monkeypatch.setattr(engine.difflib, "SequenceMatcher", Spy)
+    notes = "notes: |\n" + "  same line\n" * 5000
+    text = HELM + notes + "config:\n  rocksdb.row_cache_size: 5\n"
+    p = plan_any(text, to="2.14.0", from_="2.12.1", kind="helm-values")
+    assert p.changed and max(sizes) < 20, sizes
+    full = engine._edits(text.splitlines(), p.new_text.splitlines(), [(0, len(text.splitlines()), 0,
+                                                                         len(p.new_text.splitlines()))], "x")
+    assert [(e.lineno, e.new_lines) for e in p.edits] == [(e.lineno, e.new_lines) for e in full]
