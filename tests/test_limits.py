@@ -217,3 +217,16 @@ def test_carrier_edits_diff_only_around_the_splices(monkeypatch: pytest.MonkeyPa
     full = engine._edits(text.splitlines(), p.new_text.splitlines(), [(0, len(text.splitlines()), 0,
                                                                          len(p.new_text.splitlines()))], "x")
     assert [(e.lineno, e.new_lines) for e in p.edits] == [(e.lineno, e.new_lines) for e in full]
+
+
+def test_yaml_depth_limit(tmp_path: Path) -> None:
+    """Deep nesting ends in a clear error, not in Python's recursion limit inside the composer."""
+    p = tmp_path / "values.yaml"
+    deep = "[" * 5000 + "]" * 5000
+    p.write_text(HELM + f"extra: {deep}\n")
+    o = plan_file(str(p), to="2.14.0", from_="2.12.1")
+    assert o.error == f"{p}:5: YAML nests deeper than the limit of {limits.MAX_YAML_DEPTH} levels (not a config file?)"
+    inv = tmp_path / "inventory.yaml"
+    inv.write_text(f"'*.conf': {deep}\n")
+    with pytest.raises(InputError, match="nests deeper"):
+        Inventory.load(str(inv))

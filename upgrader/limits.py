@@ -26,6 +26,9 @@ MAX_FINDINGS_PER_KEY = 20
 # Composing costs 50-100 us a node in pure Python (a changed file is composed again to check the
 # rewrite parses), so this keeps a YAML file to a few seconds; real values files have ~10,000 nodes.
 MAX_YAML_NODES = 50_000
+# Nesting depth of YAML collections: real manifests nest ~20 deep; deeper would end in Python's
+# recursion limit inside the composer instead of a clear error.
+MAX_YAML_DEPTH = 200
 # Characters of a YAML file (carrier or inventory): ruamel scans ~2 MB a second, and a changed file is
 # composed twice (as read, and the rewrite checked), so 4 MB keeps the worst under ~5 s; 10x a big
 # real values file.
@@ -48,6 +51,10 @@ def check_key_lines(count: int, path: Optional[str]) -> None:
 def yaml_nodes_message() -> str:
     return (f"YAML goes past the limit of {MAX_YAML_NODES} nodes (aliases and merge keys counted each time they"
             " are used): an alias or merge-key bomb, or not a config file")
+
+
+def yaml_depth_message() -> str:
+    return f"YAML nests deeper than the limit of {MAX_YAML_DEPTH} levels (not a config file?)"
 
 
 def yaml_chars_message(n: int) -> str:

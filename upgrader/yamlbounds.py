@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ruamel.yaml import YAML
-from ruamel.yaml.composer import Composer
+from ruamel.yaml.composer import Composer, MaxDepthExceededError
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
 from . import limits
@@ -67,13 +67,25 @@ def check_expanded(roots: "list[Node]") -> None:
             stack.extend(node.value)
 
 
+def _bounded(yaml: YAML) -> YAML:
+    yaml.Composer = _BoundedComposer
+    yaml.max_depth = limits.MAX_YAML_DEPTH
+    return yaml
+
+
+def _too_deep(exc: MaxDepthExceededError) -> YamlTooBig:
+    mark = getattr(exc, "problem_mark", None)
+    return YamlTooBig(limits.yaml_depth_message(), mark.line + 1 if mark is not None else None)
+
+
 def compose_all(text: str) -> "list[Node]":
     """Every document's node tree (round-trip composer, positions index ``text``), within budget.
     Raises ruamel's YAMLError for bad YAML and YamlTooBig past a limit."""
     _check_chars(text)
-    yaml = YAML()
-    yaml.Composer = _BoundedComposer
-    docs = [d for d in yaml.compose_all(text) if d is not None]
+    try:
+        docs = [d for d in _bounded(YAML()).compose_all(text) if d is not None]
+    except MaxDepthExceededError as exc:
+        raise _too_deep(exc) from None
     check_expanded(docs)
     return docs
 
@@ -81,11 +93,12 @@ def compose_all(text: str) -> "list[Node]":
 def safe_load(text: str) -> Any:
     """``YAML(typ="safe").load(text)`` within the node budget: composed once, checked, then constructed."""
     _check_chars(text)
-    yaml = YAML(typ="safe", pure=True)
-    yaml.Composer = _BoundedComposer
-    constructor, parser = yaml.get_constructor_parser(text)
+    constructor, parser = _bounded(YAML(typ="safe", pure=True)).get_constructor_parser(text)
     try:
-        node = constructor.composer.get_single_node()
+        try:
+            node = constructor.composer.get_single_node()
+        except MaxDepthExceededError as exc:
+            raise _too_deep(exc) from None
         if node is None:
             return None
         check_expanded([node])
