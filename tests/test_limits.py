@@ -230,3 +230,26 @@ def test_yaml_depth_limit(tmp_path: Path) -> None:
     inv.write_text(f"'*.conf': {deep}\n")
     with pytest.raises(InputError, match="nests deeper"):
         Inventory.load(str(inv))
+
+
+def test_unchanged_carrier_is_not_diffed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import difflib
+
+    from upgrader.carriers import engine
+
+    def no_diff(*a: object, **k: object) -> None:
+        raise AssertionError("difflib called for two equal texts")
+
+    monkeypatch.setattr(difflib, "SequenceMatcher", no_diff)
+    text = HELM + "notes: |\n" + "  same line\n" * 1000
+    assert engine.line_edits(text, text, "helm-values") == []
+
+
+def test_rewrite_may_end_past_the_yaml_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The size limit is for the file as read: a fix that makes it a few bytes longer still applies."""
+    from upgrader.carriers import plan_any
+
+    monkeypatch.setattr(limits, "MAX_YAML_CHARS", len(HELM))
+    p = plan_any(HELM, to="2.14.0", from_="2.12.1", kind="helm-values")
+    assert p.changed and len(p.new_text) > len(HELM)
+    assert all(f.applied for f in p.findings if f.option == "rocksdb.row_cache_size")

@@ -78,10 +78,12 @@ def _too_deep(exc: MaxDepthExceededError) -> YamlTooBig:
     return YamlTooBig(limits.yaml_depth_message(), mark.line + 1 if mark is not None else None)
 
 
-def compose_all(text: str) -> "list[Node]":
+def compose_all(text: str, check_size: bool = True) -> "list[Node]":
     """Every document's node tree (round-trip composer, positions index ``text``), within budget.
-    Raises ruamel's YAMLError for bad YAML and YamlTooBig past a limit."""
-    _check_chars(text)
+    Raises ruamel's YAMLError for bad YAML and YamlTooBig past a limit. ``check_size`` False: a
+    rewrite of a file that passed the size limit may end a few bytes past it."""
+    if check_size:
+        _check_chars(text)
     try:
         docs = [d for d in _bounded(YAML()).compose_all(text) if d is not None]
     except MaxDepthExceededError as exc:

@@ -340,6 +340,8 @@ def line_edits(old: str, new: str, rule: str, splices: Optional[list[Splice]] = 
     With the ``splices`` that made ``new`` from ``old``, only the lines around each splice are
     diffed: the two texts are equal elsewhere, and difflib on a whole file of repeated lines (an
     11 MB block scalar) is quadratic (issue 16)."""
+    if old == new:
+        return []  # difflib on two equal files of repeated lines is quadratic too
     a = [t for t, _ in split_lines(old)]
     b = [t for t, _ in split_lines(new)]
     if not splices or not a:
