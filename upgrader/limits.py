@@ -24,16 +24,17 @@ MAX_KEY_LINES = 10_000
 MAX_FINDINGS_PER_KEY = 20
 # YAML nodes of one file, counted while composing and again with every alias expanded (each alias
 # counts its whole subtree each time it is visited): stops merge-key and "billion laughs" bombs.
-# Composing costs 50-100 us a node in pure Python (a changed file is composed again to check the
-# rewrite parses), so this keeps a YAML file to a few seconds; real values files have ~10,000 nodes.
-MAX_YAML_NODES = 50_000
+# Composing costs 50-100 us a node in pure Python and a changed file is composed again to check the
+# rewrite parses: 49,600 nodes took 6.5 s on an idle 2-core machine, so 30,000 (~600 KB of YAML; a
+# big chart's values.yaml has ~10,000).
+MAX_YAML_NODES = 30_000
 # Nesting depth of YAML collections: real manifests nest ~20 deep; deeper would end in Python's
 # recursion limit inside the composer instead of a clear error.
 MAX_YAML_DEPTH = 200
-# Characters of a YAML file (carrier or inventory): ruamel scans ~2 MB a second, and a changed file is
-# composed twice (as read, and the rewrite checked), so 4 MB keeps the worst under ~5 s; 10x a big
-# real values file.
-MAX_YAML_CHARS = 4 * 1024 * 1024
+# Characters of a YAML file (carrier or inventory): ruamel scans ~2 MB a second and a changed file is
+# composed twice (as read, and the rewrite checked): 4 MB took 4.8 s on an idle machine, so 3 MB,
+# still 10x a big real values file.
+MAX_YAML_CHARS = 3 * 1024 * 1024
 
 
 def check_line_count(data: Union[bytes, str], path: Optional[str]) -> None:

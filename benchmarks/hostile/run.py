@@ -100,12 +100,12 @@ def generate(d: Path) -> dict[str, tuple[str, list[str]]]:
     p = d / "values-11mb-scalars.yaml"
     _fill(p, HELM_HEAD + "notes: |\n", lambda i: "  " + "n" * 98 + "\n", 11 * MB)
     cases["yaml-11mb-block-scalar"] = ("11 MB Helm values, one 11 MB block scalar", [str(p)])
-    p = d / "values-4mb-scalars.yaml"
-    _fill(p, HELM_HEAD + "notes: |\n", lambda i: "  " + "n" * 98 + "\n", 4 * MB - 200)
-    cases["yaml-4mb-block-scalar"] = ("4 MB Helm values (just under the YAML limit), one block scalar", [str(p)])
-    p = d / "values-49k-nodes.yaml"
-    _fill(p, HELM_HEAD + "extra:\n", lambda i: "  - [" + ", ".join(["v"] * 60) + "]\n", len(HELM_HEAD) + 7 + 813 * 185)
-    cases["yaml-49k-nodes"] = ("Helm values of 49,600 nodes (just under the node limit), 60-item flow lists", [str(p)])
+    p = d / "values-3mb-scalars.yaml"
+    _fill(p, HELM_HEAD + "notes: |\n", lambda i: "  " + "n" * 98 + "\n", 3 * MB - 200)
+    cases["yaml-3mb-block-scalar"] = ("3 MB Helm values (just under the YAML limit), one block scalar", [str(p)])
+    p = d / "values-29k-nodes.yaml"
+    _fill(p, HELM_HEAD + "extra:\n", lambda i: "  - [" + ", ".join(["v"] * 60) + "]\n", len(HELM_HEAD) + 7 + 491 * 185)
+    cases["yaml-29k-nodes"] = ("Helm values of 29,960 nodes (just under the node limit), 60-item flow lists", [str(p)])
     for kind, bomb, ref in (("alias", _alias_bomb(), "*a8"), ("merge-key", _merge_bomb(), "*m39")):
         p = d / f"values-{kind}-bomb.yaml"
         p.write_text(HELM_HEAD + bomb + f"extra: {ref}\n")
@@ -181,7 +181,7 @@ def table(res: dict) -> str:
         ok = r["exit"] != "timeout" and r["rss_mb"] < 512 and r["seconds"] < 10
         rss = f"{r['rss_mb']} MB | {r['rss_x']}x" if r["rss_mb"] is not None else "? | ?"
         mark = "yes" if ok else "**no**" + (f" (waits for {r['depends_on']})" if r.get("depends_on") else "")
-        said = r["said"].replace("|", "\\|").split(": ", 2)[-1] if r["said"] else "planned"
+        said = r["said"].replace("|", "\\|").split(".conf: ", 1)[-1].split(".yaml: ", 1)[-1] if r["said"] else "planned"
         if r["exit"] == "timeout":
             said = f"killed after {r['seconds']} s"
         out.append(f"| {name}: {r['what']} | {r['bytes'] / MB:.1f} MB | {r['exit']} | {rss}"
