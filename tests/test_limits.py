@@ -253,3 +253,15 @@ def test_rewrite_may_end_past_the_yaml_size_limit(monkeypatch: pytest.MonkeyPatc
     p = plan_any(HELM, to="2.14.0", from_="2.12.1", kind="helm-values")
     assert p.changed and len(p.new_text) > len(HELM)
     assert all(f.applied for f in p.findings if f.option == "rocksdb.row_cache_size")
+
+
+@pytest.mark.parametrize("bomb", [_alias_bomb(5) + "options: *a4\n", _merge_bomb(14) + "options: *m13\n"],
+                         ids=["alias", "merge-key"])
+def test_overlay_bombs_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, bomb: str) -> None:
+    from upgrader.matrix import MatrixError, load_matrix
+
+    monkeypatch.setattr(limits, "MAX_YAML_NODES", 2000)
+    p = tmp_path / "site.yaml"
+    p.write_text(bomb)
+    with pytest.raises(MatrixError, match=f"^{p}: YAML goes past the limit of 2000 nodes"):
+        load_matrix(overlays=[p])
