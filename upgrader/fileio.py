@@ -22,6 +22,7 @@ from typing import BinaryIO, Iterator, Optional
 
 from .confmodel import decode, encode
 from .errors import ConcurrentChangeError, InputError, WriteError
+from .limits import check_line_count
 
 MAX_BYTES = 16 * 1024 * 1024  # a kvrocks.conf is ~50 KB; anything this big is not one
 LOCK_TIMEOUT = 30.0
@@ -110,6 +111,7 @@ def check_content(data: bytes, path: str) -> None:
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
         raise InputError("binary content (NUL byte): not a text config", path, line)
+    check_line_count(data, path)
 
 
 _LOCK_DIRS: set[str] = set()

@@ -194,11 +194,15 @@ class Inventory:
 
     @classmethod
     def load(cls, path: str) -> "Inventory":
+        from .fileio import MAX_BYTES
+
         try:
             with open(path, encoding="utf-8") as fh:
-                text = fh.read()
+                text = fh.read(MAX_BYTES + 1)  # no more than the size cap in memory
         except (OSError, UnicodeDecodeError) as e:
             raise InputError(f"cannot read the inventory: {getattr(e, 'strerror', None) or e}", path) from None
+        if len(text) > MAX_BYTES:
+            raise InputError(f"inventory is larger than the limit of {MAX_BYTES} characters", path)
         entries = _parse_csv(text, path) if path.lower().endswith(".csv") else _parse_yaml(text, path)
         return cls(path, entries)
 
@@ -242,11 +246,14 @@ def _parse_csv(text: str, source: str) -> list[tuple[str, str, int]]:
 
 
 def _parse_yaml(text: str, source: str) -> list[tuple[str, str, int]]:
-    from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    from .yamlbounds import YamlTooBig, safe_load
+
     try:
-        data = YAML(typ="safe").load(text)
+        data = safe_load(text)  # the safe loader, within the YAML limits (alias and merge-key bombs)
+    except YamlTooBig as e:
+        raise InputError(e.message, source, e.line) from None
     except YAMLError as e:
         raise InputError(f"not valid YAML: {e}", source) from None
     out: list[tuple[str, str, int]] = []

@@ -377,12 +377,19 @@ def validate(data: Any, source: str) -> None:
     raise MatrixError(f"{source}: invalid: " + "; ".join(parts) + more)
 
 
-def _read_yaml(text: str, source: str) -> Any:
+def _read_yaml(text: str, source: str, bounded: bool = False) -> Any:
+    """``bounded``: a site overlay is loaded within the YAML limits of upgrader/limits.py (alias and
+    merge-key bombs); the matrix itself is the project's data, larger than those limits."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    from .yamlbounds import YamlTooBig, safe_load
+
     try:
-        return YAML(typ="safe").load(text)  # the safe loader: no arbitrary object construction
+        # the safe loader: no arbitrary object construction
+        return safe_load(text) if bounded else YAML(typ="safe").load(text)
+    except YamlTooBig as exc:
+        raise MatrixError(f"{source}: {exc.message}") from None
     except YAMLError as exc:
         raise MatrixError(f"{source}: not valid YAML: {exc}") from None
 
@@ -493,7 +500,7 @@ def load_matrix(path: Union[str, Path, None] = None, overlays: Iterable[Union[st
             ov_text = ov_path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise MatrixError(f"{ov_path}: cannot read overlay: {exc}") from None
-        ov_data = _read_yaml(ov_text, str(ov_path))
+        ov_data = _read_yaml(ov_text, str(ov_path), bounded=True)
         # Merge, then validate the result: an overlay may add later events to an existing
         # option without repeating its full first entry.
         data = merge_overlay(data, ov_data, str(ov_path))

@@ -19,6 +19,7 @@ from typing import Optional, Union
 from .confmodel import Document, parse_line
 from .findings import Edit, Finding, Plan
 from .impact import annotate
+from .limits import MAX_FINDINGS_PER_KEY, check_key_lines, check_line_count
 from .matrix import Matrix, ReleaseInfo, load_matrix
 from .registry import Context, Transform, load_transforms
 from .versions import Release, VersionError, format_version
@@ -126,7 +127,10 @@ def plan_text(
     settings = settings or Settings()
     target = m.resolve(to)
     detected = None
-    parsed: dict[str, Document] = {}
+    # Bounds first (upgrader/limits.py): a library caller may not have gone through fileio.
+    check_line_count(text, path)
+    parsed: dict[str, Document] = {"quoted": Document.parse(text, "quoted")}
+    check_key_lines(len(parsed["quoted"].active()), path)
     if from_ is None or (isinstance(from_, str) and from_.strip().lower() == "auto"):
         from .detect import detect_source
 
@@ -139,6 +143,7 @@ def plan_text(
     transforms = sorted((t for t in load_transforms().values() if _selected(t, settings)), key=lambda t: t.priority)
     src_rel = m.release(source)
     original = parsed.get(src_rel.grammar) or Document.parse(text, src_rel.grammar)  # type: ignore[arg-type]
+    check_key_lines(len(original.active()), path)
     original.check_syntax(path)
 
     findings: list[Finding] = []
@@ -191,6 +196,7 @@ def plan_text(
 
     order = {"error": 0, "warning": 1, "info": 2}
     findings.sort(key=lambda f: (order[f.severity], f.line or 10**9, f.id))
+    findings = collapse(findings, MAX_FINDINGS_PER_KEY)
     plan = Plan(
         path=path,
         from_version=format_version(source),
@@ -215,6 +221,34 @@ def _steps(m: Matrix, source: Release, target: Release) -> list[ReleaseInfo]:
     if source <= target:
         return m.hops(source, target)
     return [r for r in reversed(m.releases) if target <= r.version < source]
+
+
+def collapse(findings: list[Finding], cap: int) -> list[Finding]:
+    """At most ``cap`` findings of one rule about one option with one outcome; the rest become one
+    finding that counts them (issue 16: a key repeated 20,000 times must not cost 20,000 findings
+    in every report). Only the list shrinks: every accepted edit is still in ``Plan.edits``."""
+    groups: dict[tuple, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault((f.rule, f.option, f.since, f.severity, f.action, f.applied), []).append(f)
+    if all(len(g) <= cap for g in groups.values()):
+        return findings
+    keep: set[int] = set()
+    summaries: dict[int, Finding] = {}  # id of the first finding left out -> the finding that counts them
+    for g in groups.values():
+        keep.update(id(f) for f in g[:cap])
+        rest = g[cap:]
+        if rest:
+            first = rest[0]
+            lines = [f.line for f in rest if f.line]
+            where = f" (lines {lines[0]}-{lines[-1]})" if lines else ""
+            summaries[id(first)] = Finding(
+                id=first.id, rule=first.rule, option=first.option, severity=first.severity,
+                message=f"{len(rest)} more findings like the ones above for {first.option}{where}, not listed one by"
+                        f" one; the first: {first.message}",
+                line=first.line, since=first.since, action=first.action, safety=first.safety, why=first.why,
+                fixable=first.fixable, applied=first.applied, references=list(first.references),
+                evidence=first.evidence, before=first.before, after=first.after)
+    return [summaries.get(id(f), f) for f in findings if id(f) in keep or id(f) in summaries]
 
 
 def collect_secrets(doc: Document, m: Matrix) -> list[str]:

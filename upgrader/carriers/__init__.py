@@ -8,6 +8,7 @@ numbers, ``kind`` names the carrier. See docs/CARRIERS.md.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Optional, Union
 
 from ..findings import Plan
@@ -59,6 +60,17 @@ def plan_any(text: str, *, to: Union[str, Release], from_: Union[str, Release, N
     m = matrix or load_matrix()
     settings = settings or Settings()
     opts = options or CarrierOptions()
+    try:
+        return _plan_carrier(text, to=to, from_=from_, path=path, matrix=m, settings=settings, kind=kind, opts=opts)
+    finally:
+        yamltext = sys.modules.get(__name__ + ".yamltext")  # only if a YAML carrier was met (no ruamel import)
+        if yamltext is not None:
+            yamltext.forget()  # the composed trees of this file are not needed past its plan
+
+
+def _plan_carrier(text: str, *, to: Union[str, Release], from_: Union[str, Release, None], path: Optional[str],
+                  matrix: Matrix, settings: Settings, kind: Optional[str], opts: CarrierOptions) -> Plan:
+    m = matrix
     kind = resolve_kind(kind, path, text, opts)
     if kind == "conf":
         return plan_text(text, to=to, from_=from_, path=path, matrix=m, settings=settings)

@@ -359,22 +359,54 @@ def apply_splices(text: str, splices: list[Splice]) -> tuple[str, list[Splice]]:
     return text, dropped
 
 
-def line_edits(old: str, new: str, rule: str) -> list[Edit]:
-    """The carrier change as line edits (what ``Plan.edits`` promises consumers)."""
+def line_edits(old: str, new: str, rule: str, splices: Optional[list[Splice]] = None) -> list[Edit]:
+    """The carrier change as line edits (what ``Plan.edits`` promises consumers).
+
+    With the ``splices`` that made ``new`` from ``old``, only the lines around each splice are
+    diffed: the two texts are equal elsewhere, and difflib on a whole file of repeated lines (an
+    11 MB block scalar) is quadratic (issue 16)."""
+    if old == new:
+        return []  # difflib on two equal files of repeated lines is quadratic too
     a = [t for t, _ in split_lines(old)]
     b = [t for t, _ in split_lines(new)]
+    if not splices or not a:
+        return _edits(a, b, [(0, len(a), 0, len(b))], rule)
+    windows: list[list[int]] = []  # [a0, a1, line delta before, line delta of the window]
+    nl = pos = 0
+    shift = 0
+    for sp in sorted(splices, key=lambda x: x.start):
+        nl += old.count("\n", pos, sp.start)
+        inner = old.count("\n", sp.start, sp.end)
+        a0 = min(nl, len(a) - 1)
+        a1 = min(nl + inner, len(a) - 1)
+        nl += inner
+        pos = sp.end
+        d = sp.new.count("\n") - inner
+        if windows and a0 <= windows[-1][1] + 1:
+            windows[-1][1] = max(windows[-1][1], a1)
+            windows[-1][3] += d
+        else:
+            windows.append([a0, a1, shift, d])
+        shift += d
+    return _edits(a, b, [(a0, a1 + 1, a0 + s0, a1 + 1 + s0 + d) for a0, a1, s0, d in windows], rule)
+
+
+def _edits(a: list[str], b: list[str], windows: list[tuple[int, int, int, int]], rule: str) -> list[Edit]:
+    """Line edits from difflib's opcodes over each (a0, a1, b0, b1) window of the two line lists."""
     edits: list[Edit] = []
-    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    for op, i1, i2, j1, j2 in sm.get_opcodes():
-        if op == "equal":
-            continue
-        if op == "insert":
-            anchor = max(i1, 1)
-            keep = [a[anchor - 1]] if i1 > 0 else []
-            edits.append(Edit(anchor if a else 0, keep + b[j1:j2] if i1 > 0 else b[j1:j2] + a[:1], rule))
-            continue
-        for k in range(i1, i2):
-            edits.append(Edit(k + 1, b[j1:j2] if k == i1 else [], rule))
+    for wa0, wa1, wb0, wb1 in windows:
+        sm = difflib.SequenceMatcher(None, a[wa0:wa1], b[wb0:wb1], autojunk=False)
+        for op, i1, i2, j1, j2 in sm.get_opcodes():
+            if op == "equal":
+                continue
+            i1, i2, j1, j2 = i1 + wa0, i2 + wa0, j1 + wb0, j2 + wb0
+            if op == "insert":
+                anchor = max(i1, 1)
+                keep = [a[anchor - 1]] if i1 > 0 else []
+                edits.append(Edit(anchor if a else 0, keep + b[j1:j2] if i1 > 0 else b[j1:j2] + a[:1], rule))
+                continue
+            for k in range(i1, i2):
+                edits.append(Edit(k + 1, b[j1:j2] if k == i1 else [], rule))
     return edits
 
 
@@ -430,6 +462,6 @@ def assemble(text: str, kind: str, units: list[Unit], *, to: Union[str, Release]
     return Plan(
         path=path, from_version=from_v, to_version=format_version(target), hops=hops, findings=all_findings,
         old_text=text, new_text=new_text, data_version=m.data_version, from_detected=detected, kind=kind,
-        edits=line_edits(text, new_text, kind),
+        edits=line_edits(text, new_text, kind, splices if new_text != text else []),
         secrets=sorted((s for s in all_secrets if s), key=len, reverse=True),
     )

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator, Optional
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 
 from ..errors import InputError
+from ..yamlbounds import YamlTooBig
+from ..yamlbounds import compose_all as compose_bounded
 
 STR = "tag:yaml.org,2002:str"
 MERGE = "tag:yaml.org,2002:merge"
@@ -28,20 +29,51 @@ def _tag(tag: object) -> str:
     return str(getattr(tag, "value", tag) or "")
 
 
+# The last text composed and its result (node trees, or the error): detection and the carrier both
+# ask for the same text, and composing is the costly step (~50 us a node), so each text is composed
+# once. One entry only: a fleet worker keeps no more than the file at hand (cleared by ``forget``).
+_LAST: list[tuple[str, Any]] = []
+
+
 def compose_all(text: str, path: Optional[str]) -> list[Node]:
-    """Every document's node tree; positions index ``text``. A parse error names the file."""
+    """Every document's node tree; positions index ``text``. A parse error names the file; so does
+    a file past a limit (upgrader/limits.py: MAX_YAML_CHARS, MAX_YAML_NODES with aliases expanded)."""
+    if _LAST and (_LAST[0][0] is text or _LAST[0][0] == text):
+        got = _LAST[0][1]
+    else:
+        got = _compose(text)
+        _LAST[:] = [(text, got)]
+    if isinstance(got, list):
+        return got
+    problem, line = got
+    if isinstance(problem, YamlTooBig):
+        raise InputError(problem.message, path, line)
+    raise InputError(f"not valid YAML ({problem}); a template that only renders to YAML cannot be edited here",
+                     path, line)
+
+
+def _compose(text: str) -> Any:
+    """Node trees, or (problem, line) for bad YAML or a text past a limit."""
     try:
-        return [d for d in YAML().compose_all(text) if d is not None]
+        return compose_bounded(text)
+    except YamlTooBig as exc:
+        return exc, exc.line
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise InputError(f"not valid YAML ({getattr(exc, 'problem', None) or exc}); a template that only "
-                         "renders to YAML cannot be edited here", path, line) from None
+        return getattr(exc, "problem", None) or exc, (mark.line + 1 if mark is not None else None)
+
+
+def forget() -> None:
+    """Drop the composed trees kept for the last text."""
+    _LAST.clear()
 
 
 def parses(text: str) -> Optional[str]:
+    """None if the rewritten ``text`` still parses (within the node limits), else the problem."""
     try:
-        list(YAML().compose_all(text))
+        compose_bounded(text, check_size=False)
+    except YamlTooBig as exc:
+        return exc.message
     except YAMLError as exc:
         return str(getattr(exc, "problem", None) or exc).splitlines()[0]
     return None
