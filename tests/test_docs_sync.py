@@ -25,3 +25,17 @@ def test_every_transform_declares_safety_and_why() -> None:
     for name, t in load_transforms().items():
         assert t.safety in ("safe", "unsafe", "display"), name
         assert t.why and t.title and t.kind, name
+
+
+def test_reliability_page_names_only_tests_that_exist(repo_root: Path) -> None:
+    """docs/RELIABILITY.md cites test files and test functions as proof: each must exist."""
+    text = (repo_root / "docs" / "RELIABILITY.md").read_text(encoding="utf-8")
+    files = set(re.findall(r"\btests/[\w/]+\.py\b", text))
+    missing_files = sorted(f for f in files if not (repo_root / f).is_file())
+    assert not missing_files, missing_files
+    defined: set[str] = set()
+    for path in (repo_root / "tests").rglob("*.py"):
+        defined.update(re.findall(r"^\s*def (test_\w+)", path.read_text(encoding="utf-8"), re.M))
+    named = set(re.findall(r"`(test_\w+)", text))
+    assert named, "the page names no test"
+    assert not sorted(named - defined), sorted(named - defined)
