@@ -265,3 +265,26 @@ def test_overlay_bombs_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, 
     p.write_text(bomb)
     with pytest.raises(MatrixError, match=f"^{p}: YAML goes past the limit of 2000 nodes"):
         load_matrix(overlays=[p])
+
+
+def test_a_huge_key_is_quoted_cut_short_in_every_message() -> None:
+    """A 1 MB key must not be copied into every message about it: detection gave one reason per
+    release (32 copies: 480 MB for a 15 MB key) and the finding, its id and its impact note one
+    each. The option field keeps the key; messages name its start and its length."""
+    from upgrader.planner import plan_text
+
+    key = "k" * (1024 * 1024)
+    plan = plan_text("port 6666\n" + key + " 1\n", to="2.14.0")
+    assert plan.from_detected is not None
+    mine = [f for f in plan.findings if f.option == key]
+    assert mine, "the huge key gets a finding"
+    for f in mine:
+        assert len(f.message) < 2000 and len(f.id) < 400 and "(1048576 characters)" in f.message
+        assert len(str(f.impact)) < 2000
+    from upgrader.detect import detect_source
+    from upgrader.matrix import load_matrix
+
+    m = load_matrix()
+    det = detect_source("port 6666\n" + key + " 1\n", m, m.resolve("2.14.0"))
+    assert len(det.ruled_out) > 20  # an unknown key rules every release out, one reason each
+    assert all(len(why) < 300 for why in det.ruled_out.values())

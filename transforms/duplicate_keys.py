@@ -17,6 +17,7 @@ from typing import Iterator
 
 from upgrader.confmodel import Line
 from upgrader.findings import Finding
+from upgrader.quoting import cut
 from upgrader.registry import Context, Transform, commented
 
 transform = Transform(
@@ -51,12 +52,12 @@ def match(ctx: Context) -> Iterator[Finding]:
             differs = ln.value != last.value
             yield transform.finding(
                 key, "warning",
-                f"{key} is set {len(lines)} times; line {last.lineno} ({shown}) wins at startup"
+                f"{cut(key)} is set {len(lines)} times; line {last.lineno} ({shown}) wins at startup"
                 + (f" over this line ({ctx.shown(key, ln.value)})" if differs else "")
                 + ". CONFIG REWRITE would update only the first line and the later one would undo it at the"
                 " next start." + (" The earlier line is commented out." if fixable else " Remove the earlier line."),
                 line=ln, action="comment_out" if fixable else "manual", before=ctx.shown(key, ln.value), after=shown,
-                new_lines=[commented(ln, f"duplicate: line {last.lineno} sets {key} and wins")] if fixable else None,
+                new_lines=[commented(ln, f"duplicate: line {last.lineno} sets {cut(key)} and wins")] if fixable else None,
                 evidence="inferred",
             )
 

@@ -18,6 +18,7 @@ from typing import Iterator
 
 from upgrader.findings import Finding
 from upgrader.matrix import Matrix
+from upgrader.quoting import cut
 from upgrader.registry import Context, Transform, commented
 from upgrader.values import check_value
 
@@ -47,15 +48,15 @@ def _hash_cut(ctx: Context) -> Iterator[Finding]:
         if ln.kind == "skipped" and ln.text[ln.key_span[1]:c].strip(" \t") == "":
             yield transform.finding(
                 key, "warning",
-                f"{key}: the value starts with '#', which 2.2.0+ read as a comment: the line sets nothing and"
-                + (" no password is set." if ctx.matrix.is_secret(key) else f" {key} keeps its default.")
+                f"{cut(key)}: the value starts with '#', which 2.2.0+ read as a comment: the line sets nothing and"
+                + (" no password is set." if ctx.matrix.is_secret(key) else f" {cut(key)} keeps its default.")
                 + " Quote the value if '#' belongs to it.",
                 line=ln, action="manual", why="whether '#' belongs to the value is not in the file",
             )
         elif ln.kind == "directive" and c > 0 and ln.text[c - 1] not in " \t":
             yield transform.finding(
                 key, "warning",
-                f"{key}: the value is cut at a '#' with no blank before it; 2.2.0+ read only"
+                f"{cut(key)}: the value is cut at a '#' with no blank before it; 2.2.0+ read only"
                 f" {ctx.shown(key, ln.value)}. Quote the value if '#' belongs to it.",
                 line=ln, action="manual", before=ctx.shown(key, ln.value),
                 why="whether '#' belongs to the value is not in the file",
@@ -91,7 +92,7 @@ def match(ctx: Context) -> Iterator[Finding]:
             span = reading_releases(m, key)
             yield transform.finding(
                 key, "warning",
-                f"{key} is not an option of {tgt.name}: the line is {loud}"
+                f"{cut(key)} is not an option of {tgt.name}: the line is {loud}"
                 + (f" (it is not an option of {src.name} either)" if stale else "")
                 + (f"; Kvrocks {span} read it." if span else "; no Kvrocks release reads it."),
                 line=ln, action="comment_out",
@@ -104,7 +105,7 @@ def match(ctx: Context) -> Iterator[Finding]:
         if st.status == "deprecated":
             yield transform.finding(
                 key, "warning",
-                f"{key} is deprecated in {tgt.name} and does not take effect (ignored with a warning at startup).",
+                f"{cut(key)} is deprecated in {tgt.name} and does not take effect (ignored with a warning at startup).",
                 line=ln, action="comment_out", safety="safe",
                 why="the target ignores this key either way; the comment keeps the old value visible",
                 new_lines=[commented(ln, f"deprecated in Kvrocks {tgt.name}, does not take effect")],
@@ -118,7 +119,7 @@ def match(ctx: Context) -> Iterator[Finding]:
             # also what a rerun with the old --from sees for keys an earlier apply renamed.)
             yield transform.finding(
                 key, "info",
-                f"{key} is not an option of {src.name} (ignored there) but {tgt.name} reads it:"
+                f"{cut(key)} is not an option of {src.name} (ignored there) but {tgt.name} reads it:"
                 f" the value {shown} takes effect after the {ctx.verb}.",
                 line=ln, before=None, after=shown,
             )
@@ -126,7 +127,7 @@ def match(ctx: Context) -> Iterator[Finding]:
         if problem:
             yield transform.finding(
                 key, "error",
-                f"{key} {shown} is refused by {tgt.name}: the server will not start ({problem}).",
+                f"{cut(key)} {shown} is refused by {tgt.name}: the server will not start ({problem}).",
                 line=ln, action="manual", before=shown,
                 why="kvupgrade cannot know which value you want; choose one the target accepts",
             )

@@ -19,6 +19,7 @@ from typing import Any, Optional
 
 from .confmodel import Document
 from .matrix import Matrix
+from .quoting import cut
 from .values import check_value
 from .versions import Release, format_version
 
@@ -64,11 +65,11 @@ def _line_reason(m: Matrix, key: str, value: str, rel: Release) -> str:
         return ""
     st = m.state(key, rel)
     if st is None:
-        return f"{key} is not an option of {info.name}"
+        return f"{cut(key)} is not an option of {info.name}"  # one per release: never the whole of a huge key
     if not m.is_secret(key):
         why = check_value(value, st, info.integers)
         if why:
-            return f"{key}: {why}"
+            return f"{cut(key)}: {why}"
     return ""
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Literal, Optional
 
 from .confmodel import Document, Line
 from .findings import Edit, Finding
+from .quoting import cut
 from .matrix import Event, Matrix, OptionState, ReleaseInfo
 from .versions import Release, format_version
 
@@ -163,7 +164,7 @@ class Transform:
         if new_lines is not None:
             edit = Edit(lineno=0 if append else (line.lineno if line else 0), new_lines=new_lines, rule=self.name)
         return Finding(
-            id=f"{self.name}/{option}" + (f"@{since_s}" if since_s else ""),
+            id=f"{self.name}/{cut(option, 200)}" + (f"@{since_s}" if since_s else ""),
             rule=self.name,
             option=option,
             severity=severity,

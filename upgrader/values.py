@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import NamedTuple, Optional
 
 from .matrix import OptionState
+from .quoting import quoted
 
 INT_TYPES = {"int", "int64", "uint32", "uint64"}
 _UNIT_SUFFIX = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
@@ -49,33 +50,27 @@ MAX_INT_DIGITS = 40
 _DIGIT_RUN = re.compile(r"\s*[+-]?(?:0[xX])?0*(\d*)")
 
 
-def _shown(text: str, limit: int = 60) -> str:
-    """A value quoted in a message, cut to ``limit`` characters with its length (a 15 MB value
-    must not be copied into every message about it)."""
-    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
-
-
 def _parse_int(text: str, era: str) -> int:
     s = text
     if len(s) > MAX_INT_DIGITS:
         m = _DIGIT_RUN.match(s)
         if m and len(m.group(1)) > MAX_INT_DIGITS:  # significant digits, leading zeros aside
-            raise ValueProblem(f"{_shown(text)}: out of range of integer type")
+            raise ValueProblem(f"{quoted(text, 60)}: out of range of integer type")
     if era == "prefix10":
         m = re.match(r"^\s*([+-]?\d+)", s)
         if not m:
-            raise ValueProblem(f"{_shown(text)} is not a number")
+            raise ValueProblem(f"{quoted(text, 60)} is not a number")
         return int(m.group(1))
     if era == "strict10" or era == "from_chars10":
         if era == "from_chars10" and s.startswith("+"):
-            raise ValueProblem(f"{_shown(text)}: a leading '+' is rejected")
+            raise ValueProblem(f"{quoted(text, 60)}: a leading '+' is rejected")
         if not re.fullmatch(r"[+-]?\d+", s):
-            raise ValueProblem(f"{_shown(text)}: encounter non-integer characters")
+            raise ValueProblem(f"{quoted(text, 60)}: encounter non-integer characters")
         return int(s, 10)
     if era == "base0":
         m = re.fullmatch(r"\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)", s)
         if not m:
-            raise ValueProblem(f"{_shown(text)}: encounter non-integer characters")
+            raise ValueProblem(f"{quoted(text, 60)}: encounter non-integer characters")
         sign = -1 if m.group(1) == "-" else 1
         body = m.group(2)
         if body.lower().startswith("0x"):
@@ -89,7 +84,7 @@ def _parse_int(text: str, era: str) -> int:
 def read_int_with_unit(text: str) -> int:
     m = re.fullmatch(r"(\d+)([kKmMgGtTpP]?)", text)
     if not m:
-        raise ValueProblem(f"{_shown(text)}: expected a number with an optional k/m/g/t/p suffix")
+        raise ValueProblem(f"{quoted(text, 60)}: expected a number with an optional k/m/g/t/p suffix")
     return int(m.group(1)) * _UNIT_SUFFIX[m.group(2).lower()]
 
 
@@ -105,31 +100,31 @@ def read_value(text: str, state: OptionState, era: str) -> Reading:
     if t == "yesno":
         low = text.lower()
         if low not in ("yes", "no"):
-            raise ValueProblem(f"{_shown(text)}: expected yes or no")
+            raise ValueProblem(f"{quoted(text, 60)}: expected yes or no")
         return Reading(low)
     if t in INT_TYPES:
         n = read_int(text, era)
         lo, hi = state.min, state.max
         checked = lo is not None and hi is not None and (era != "prefix10" or hi > lo)
         if t.startswith("uint") and n < 0 and era != "prefix10":
-            raise ValueProblem(f"{_shown(text)}: out of numeric range")
+            raise ValueProblem(f"{quoted(text, 60)}: out of numeric range")
         if checked and not (lo <= n <= hi):  # type: ignore[operator]
-            raise ValueProblem(f"{_shown(text)} is out of numeric range [{lo}, {hi}]")
+            raise ValueProblem(f"{quoted(text, 60)} is out of numeric range [{lo}, {hi}]")
         return Reading(str(n))
     if t == "int_with_unit":
         n = read_int_with_unit(text)
         if state.min is not None and state.max is not None and not (state.min <= n <= state.max):
-            raise ValueProblem(f"{_shown(text)} is out of numeric range [{state.min}, {state.max}]")
+            raise ValueProblem(f"{quoted(text, 60)} is out of numeric range [{state.min}, {state.max}]")
         return Reading(str(n))
     if t == "octal":
         if not re.fullmatch(r"[0-7]+", text):
-            raise ValueProblem(f"{_shown(text)}: expected octal digits")
+            raise ValueProblem(f"{quoted(text, 60)}: expected octal digits")
         return Reading(str(int(text, 8)))
     if t == "enum":
         allowed = state.enum_values or ()
         low = text.lower()
         if low not in {a.lower() for a in allowed}:
-            raise ValueProblem(f"{_shown(text)}: expected one of {', '.join(allowed)}")
+            raise ValueProblem(f"{quoted(text, 60)}: expected one of {', '.join(allowed)}")
         return Reading(low)
     return Reading(text)
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from .quoting import quoted as shown  # an absurd argument must not flood the terminal
+
 
 Release = tuple[int, int, int]
 
@@ -40,15 +42,6 @@ class VersionError(ValueError):
 class MalformedVersion(VersionError):
     """Not a version at all (a pasted blob, thousands of digits): a usage error at the command line,
     where an unknown but well-formed release is an ordinary error."""
-
-
-def shown(text: object, limit: int = 40) -> str:
-    """``text`` for an error message: quoted, and cut to ``limit`` characters with its length said
-    (an absurd argument must not flood the terminal)."""
-    s = str(text)
-    if len(s) <= limit:
-        return repr(s)
-    return f"{s[:limit]!r}... ({len(s)} characters)"
 
 
 def parse_version(text: str) -> Release:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from ..findings import Finding
+from ..quoting import cut
 from . import measured
 from .model import BLOCK_CACHE, ROW_CACHE, ResourceModel
 from .quantity import Change
@@ -261,7 +262,7 @@ def _generic(f: Finding, ctx: Ctx) -> Impact:
         return Impact(c.area, _direction(c), claims, mag, related)
     if note:
         return Impact(note[0], "none", [Claim(note[1], QUALITATIVE)])
-    return Impact("none", "none", [Claim(f"No modelled resource effect: {f.option} feeds none of memory,"
+    return Impact("none", "none", [Claim(f"No modelled resource effect: {cut(f.option)} feeds none of memory,"
                                          " compaction, disk, write stalls or throughput.", QUALITATIVE)])
 
 
