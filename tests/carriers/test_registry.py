@@ -152,6 +152,7 @@ def test_a_new_carrier_is_one_module(tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert row and row[0].line == 2 and row[0].applied
     finally:
         sys.modules.pop("upgrader.carriers.kinds.key_equals", None)
+        vars(kinds).pop("key_equals", None)
 
 
 def test_detecting_a_conf_loads_no_yaml_parser() -> None:
