@@ -17,34 +17,18 @@ from ..planner import Settings, plan_text
 from ..versions import Release
 from .context import CarrierOptions, Ctx
 from .detect import KINDS, check_kind, detect_kind
+from .registry import CONF, carrier
 
 if TYPE_CHECKING:  # the engine (and ruamel behind it) loads only when a carrier is planned
     from .engine import Unit, UnitOutcome
 
 
-def _units(kind: str, ctx: Ctx) -> tuple[list[Unit], list, list[UnitOutcome]]:
-    if kind in ("flags-k8s", "k8s-configmap", "operator"):
-        from .k8s import manifest
+def _pieces(kind: str, ctx: Ctx) -> tuple[list[Unit], list[UnitOutcome]]:
+    """The carrier's units to plan, and the outcomes it planned itself."""
+    from .engine import Unit
 
-        return manifest(ctx)
-    if kind == "flags-compose":
-        from .compose import units
-    elif kind == "flags-systemd":
-        from .systemd import units
-    elif kind == "flags-shell":
-        from .shell import units
-    elif kind == "yaml-vars":
-        from .yamlvars import units
-    elif kind == "helm-values":
-        from .helm import units
-    else:  # pragma: no cover - check_kind guards
-        raise ValueError(kind)
-    u, f = units(ctx)
-    return u, f, []
-
-
-def _is_yaml(kind: str) -> bool:
-    return kind not in ("conf", "flags-systemd", "flags-shell")
+    pieces = carrier(kind).units(ctx)
+    return [p for p in pieces if isinstance(p, Unit)], [p for p in pieces if not isinstance(p, Unit)]
 
 
 def resolve_kind(kind: Optional[str], path: Optional[str], text: str,
@@ -72,10 +56,10 @@ def _plan_carrier(text: str, *, to: Union[str, Release], from_: Union[str, Relea
                   matrix: Matrix, settings: Settings, kind: Optional[str], opts: CarrierOptions) -> Plan:
     m = matrix
     kind = resolve_kind(kind, path, text, opts)
-    if kind == "conf":
+    if kind == CONF:
         return plan_text(text, to=to, from_=from_, path=path, matrix=m, settings=settings)
     ctx = Ctx(text=text, path=path, matrix=m, target=m.resolve(to), options=opts, from_=from_, settings=settings)
-    units, findings, planned = _units(kind, ctx)
+    units, planned = _pieces(kind, ctx)
     if not units and not planned:
         from ..errors import InputError
 
@@ -84,7 +68,7 @@ def _plan_carrier(text: str, *, to: Union[str, Release], from_: Union[str, Relea
     from .yamltext import parses
 
     return assemble(text, kind, units, to=to, from_=from_, path=path, matrix=m, settings=settings,
-                    findings=findings, planned=planned, validate=parses if _is_yaml(kind) else None)
+                    planned=planned, validate=parses if carrier(kind).yaml else None)
 
 
 __all__ = ["KINDS", "CarrierOptions", "detect_kind", "plan_any", "resolve_kind"]

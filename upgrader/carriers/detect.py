@@ -1,4 +1,11 @@
-"""Which carrier a file is: from its name and content; ``kind=`` overrides."""
+"""Which carrier a file is: from its name and content; ``kind=`` overrides.
+
+The order is the registry's (registry.py): carriers that read the name and text ("text"
+scope: unit files, scripts) first; then, for a file that looks like YAML, carriers that
+any document of the file decides ("file": Kubernetes resources), then the first document
+a "document" carrier claims (Compose, vars, Helm values). A YAML file no carrier claims is
+an error naming the file; any other file is a kvrocks.conf.
+"""
 
 from __future__ import annotations
 
@@ -8,41 +15,36 @@ from typing import Optional
 
 from ..errors import InputError
 from .context import CarrierOptions
+from .registry import CONF, KINDS, Probe, by_scope, carrier, carriers
 
-KINDS = ("conf", "flags-compose", "flags-systemd", "flags-k8s", "flags-shell", "yaml-vars", "helm-values",
-         "k8s-configmap", "operator")
 _YAML_EXT = (".yml", ".yaml")
+# a kvrocks.conf key is followed by a blank, never by ':' — so "key:" at a line start means YAML
+_YAML_KEY = re.compile(r"^[A-Za-z_][\w.-]*:([ \t]|$)", re.M)
 
 
-def _yaml_kind(text: str, name: str, opts: CarrierOptions) -> Optional[str]:
-    from ruamel.yaml.nodes import MappingNode
+def _yaml_kind(text: str, where: str, probe: Probe) -> Optional[str]:
+    from .yamltext import compose_all
 
-    from .helm import find_dict
-    from .k8s import kinds_in
-    from .yamltext import compose_all, get
-
-    found = kinds_in(text)
-    for k in ("operator", "k8s-configmap", "flags-k8s"):
-        if k in found:
-            return k
-    try:
-        docs = compose_all(text, name)
-    except InputError:
-        raise
+    docs = compose_all(text, where)
+    for c in by_scope("file"):
+        if any(c.detect(probe._replace(doc=doc)) for doc in docs):
+            return c.name
+    document = by_scope("document")
     for doc in docs:
-        if isinstance(get(doc, "services"), MappingNode):
-            return "flags-compose"
-        if isinstance(get(doc, opts.vars_dict), MappingNode):
-            return "yaml-vars"
-        if find_dict(doc, opts.helm_paths) is not None:
-            return "helm-values"
+        for c in document:
+            if c.detect(probe._replace(doc=doc)):
+                return c.name
     return None
 
 
-def shellish(text: str, name: str) -> bool:
-    """A shell script, by name or shebang (kept here so detection does not import the shell carrier)."""
-    return name.endswith((".sh", ".bash")) or bool(re.match(r"#!\s*/\S*(sh|bash|dash|ksh|zsh)\b", text)) \
-        or bool(re.match(r"#!\s*/usr/bin/env\s+(sh|bash|dash)\b", text))
+def _looked_for(opts: CarrierOptions) -> str:
+    """What the YAML carriers look for, in KINDS order, each said once: "a, b, or c"."""
+    said: list[str] = []
+    for c in carriers():
+        h = c.hint(opts) if c.yaml and c.hint else ""
+        if h and h not in said:
+            said.append(h)
+    return ", ".join(said[:-1]) + f", or {said[-1]}" if len(said) > 1 else "".join(said)
 
 
 def detect_kind(path: Optional[str], text: str, opts: Optional[CarrierOptions] = None) -> str:
@@ -51,28 +53,23 @@ def detect_kind(path: Optional[str], text: str, opts: Optional[CarrierOptions] =
     name = os.path.basename(path or "")
     where = path or "<text>"
     head = text.lstrip("\ufeff")
-    service = head.startswith("[Service]") or "\n[Service]" in head  # a '[Service]' line, without a regex scan
-    if name.endswith(".service") or ".service.d" in (path or "") or service:
-        from .systemd import looks_like
-
-        if looks_like(head):
-            return "flags-systemd"
-    if shellish(head, name):
-        return "flags-shell"
-    # a kvrocks.conf key is followed by a blank, never by ':' — so "key:" at a line start means YAML
-    yamlish = name.endswith(_YAML_EXT) or head.startswith("---") or re.search(r"^[A-Za-z_][\w.-]*:([ \t]|$)", head, re.M)
-    if yamlish:
-        kind = _yaml_kind(text, where, opts)
+    probe = Probe(path=path, name=name, text=head, options=opts)
+    for c in by_scope("text"):
+        if c.detect(probe):
+            return c.name
+    if name.endswith(_YAML_EXT) or head.startswith("---") or _YAML_KEY.search(head):
+        kind = _yaml_kind(text, where, probe)
         if kind:
             return kind
         raise InputError(
-            "YAML file with no kvrocks settings kvupgrade knows how to find (a Compose service running a kvrocks"
-            f" image, a Kubernetes workload/ConfigMap/KVRocks resource, a '{opts.vars_dict}' dict, or Helm values"
-            f" at {' or '.join(opts.helm_paths)}); pass --kind to say what it is", where)
-    return "conf"
+            f"YAML file with no kvrocks settings kvupgrade knows how to find ({_looked_for(opts)});"
+            " pass --kind to say what it is", where)
+    return CONF
 
 
 def check_kind(kind: str, path: Optional[str]) -> str:
-    if kind not in KINDS:
-        raise InputError(f"unknown carrier kind {kind!r}; expected one of: {', '.join(KINDS)}", path)
-    return kind
+    """``kind`` if it is one (``conf`` or a registered carrier), else an InputError naming the file."""
+    return kind if kind == CONF else carrier(kind, path).name
+
+
+__all__ = ["KINDS", "check_kind", "detect_kind"]

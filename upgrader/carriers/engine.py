@@ -6,8 +6,9 @@ service, a container, a dict, an operator resource). Each unit is a list of
 ``key value`` line a real conf would hold for it, and an ``Editor`` that can rename,
 set or remove it by splicing exact character spans of the carrier text. The unit's
 synthetic conf goes through ``plan_text``; the difference between the synthetic text
-before and after is mapped back to the occurrences. Nothing is re-serialised, so every
-byte outside the spans an edit touches stays identical by construction.
+before and after is mapped back to the occurrences (``map_back``: the one reading of a
+synthetic plan, for the engine and for a carrier that plans a conf itself). Nothing is
+re-serialised, so every byte outside the spans an edit touches stays identical by construction.
 """
 
 from __future__ import annotations
@@ -103,15 +104,34 @@ def refuse(f: Finding, why: str) -> None:
 # --- mapping the synthetic rewrite back ----------------------------------------------
 
 @dataclass
-class _Delta:
-    changes: dict[int, list[str]] = field(default_factory=dict)  # old index -> new lines
-    appends: list[str] = field(default_factory=list)
-    unmapped: dict[int, str] = field(default_factory=dict)
+class Rewrite:
+    """How the conf planner's rewrite of a synthetic conf lands on that conf's lines (0-based)."""
+
+    changes: dict[int, list[str]] = field(default_factory=dict)  # old index -> the lines replacing it
+    appends: list[str] = field(default_factory=list)  # lines added after the last one
+    unmapped: dict[int, str] = field(default_factory=dict)  # old index -> why its rewrite has no place
     new_to_old: dict[int, int] = field(default_factory=dict)
+    size: int = 0  # lines of the synthetic conf
+
+    def index(self, f: Finding) -> Optional[int]:
+        """The synthetic line a finding is about: hop findings cite the text as read, window and
+        target findings the rewritten text."""
+        if f.line is None:
+            return None
+        idx = f.line - 1
+        if _stage(f) in ("window", "target"):
+            return self.new_to_old.get(idx)
+        return idx if idx < self.size else None
 
 
-def _delta(old: list[str], new: list[str]) -> _Delta:
-    d = _Delta()
+def map_back(old: list[str], plan: Plan) -> Rewrite:
+    """The one way a carrier reads a plan of its synthetic conf ``old`` (one line per entry):
+    which of its lines change into what, which are added, and which cannot be placed."""
+    return _delta(old, [t for t, _ in split_lines(plan.new_text)])
+
+
+def _delta(old: list[str], new: list[str]) -> Rewrite:
+    d = Rewrite(size=len(old))
     sm = difflib.SequenceMatcher(None, old, new, autojunk=False)
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
@@ -185,6 +205,11 @@ class UnitOutcome:
     plan: Plan
     findings: list[Finding]
     splices: list[Splice]
+
+
+# What a carrier's ``units(ctx)`` yields: units for the engine to plan, or outcomes the carrier
+# planned itself from its own synthetic conf (through ``map_back``: a ConfigMap's embedded file).
+Piece = Union[Unit, UnitOutcome]
 
 
 def _source(unit: Unit, synthetic: str, m: Matrix, target: Release,
@@ -267,24 +292,14 @@ def plan_unit(unit: Unit, *, to: Union[str, Release], from_: Union[str, Release,
     if detected and "reason" in detected:
         detected["reason"] = _carrier_lines(detected["reason"], unit)
     grammar = m.release(target).grammar
-    new = [t for t, _ in split_lines(plan.new_text)]
-    d = _delta(old, new)
-
-    def occ_index(f: Finding) -> Optional[int]:
-        if f.line is None:
-            return None
-        idx = f.line - 1
-        if _stage(f) in ("window", "target"):
-            return d.new_to_old.get(idx)
-        return idx if idx < len(old) else None
-
+    d = map_back(old, plan)
     findings: list[Finding] = []
     by_occ: dict[int, list[Finding]] = {}
     appended: list[Finding] = []
     for f in plan.findings:
         if unit.flags and f.line is None:
             continue  # flags override a conf file not in view: what they leave unset is that file's business
-        idx = occ_index(f)
+        idx = d.index(f)
         if f.edit is not None and f.applied:
             if f.edit.lineno == 0:
                 appended.append(f)

@@ -8,17 +8,16 @@ them, unquoted: the synthetic conf is exactly the file the role writes.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ...registry import MARKER
+from ..registry import Carrier, Probe
 
-from ..findings import Finding
-from ..registry import MARKER
-from .context import Ctx
-from .dicts import EntryEditor, dict_unit, rendered_mismatch
-from .engine import Occurrence, ReadOnly, Result, Splice, Unit
-from .rendering import quote_fixes, reading
-from .yamltext import STR, compose_all, eol_of, get, indent_of, is_template, line_bounds, only_on_line, scalar
+if TYPE_CHECKING:  # pragma: no cover
+    from ruamel.yaml.nodes import ScalarNode, SequenceNode
+
+    from ..context import CarrierOptions, Ctx
+    from ..engine import Piece, Result, Unit
 
 
 class ItemEditor:
@@ -31,10 +30,16 @@ class ItemEditor:
         return "the list holds rename-command values only"
 
     def set_value(self, new_value: str) -> Result:
+        from ..engine import Splice
+        from ..yamltext import scalar
+
         n = self.item
         return [Splice(n.start_mark.index, n.end_mark.index, scalar(new_value, n.style))]
 
     def remove(self, why: str) -> Result:
+        from ..engine import Splice
+        from ..yamltext import eol_of, indent_of, line_bounds, only_on_line
+
         n, t = self.item, self.t
         if len(self.seq.value) == 1 or self.seq.flow_style:
             return "the item cannot be dropped without emptying or reflowing the list; remove it by hand"
@@ -47,6 +52,12 @@ class ItemEditor:
 
 
 def _rename_items(ctx: Ctx, seq: SequenceNode, unit: Unit) -> None:
+    from ruamel.yaml.nodes import ScalarNode
+
+    from ..engine import Occurrence, ReadOnly
+    from ..rendering import reading
+    from ..yamltext import is_template
+
     for item in seq.value:
         if not isinstance(item, ScalarNode):
             continue
@@ -58,8 +69,14 @@ def _rename_items(ctx: Ctx, seq: SequenceNode, unit: Unit) -> None:
                                            item.start_mark.line + 1, editor))
 
 
-def units(ctx: Ctx) -> tuple[list[Unit], list[Finding]]:
-    out: list[Unit] = []
+def units(ctx: Ctx) -> list[Piece]:
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    from ..dicts import EntryEditor, dict_unit, rendered_mismatch
+    from ..rendering import quote_fixes, reading
+    from ..yamltext import STR, compose_all, get
+
+    out: list[Piece] = []
     grammar = ctx.matrix.release(ctx.target).grammar
     for doc in compose_all(ctx.text, ctx.path):
         mapping = get(doc, ctx.options.vars_dict)
@@ -79,4 +96,21 @@ def units(ctx: Ctx) -> tuple[list[Unit], list[Finding]]:
         if isinstance(seq, SequenceNode):
             _rename_items(ctx, seq, unit)
         out.append(unit)
-    return out, []
+    return out
+
+
+def detect(probe: Probe) -> bool:
+    """A document with a mapping under the vars dict's name (``kvrocks_config``)."""
+    from ruamel.yaml.nodes import MappingNode
+
+    from ..yamltext import get
+
+    return isinstance(get(probe.doc, probe.options.vars_dict), MappingNode)
+
+
+def hint(options: CarrierOptions) -> str:
+    return f"a '{options.vars_dict}' dict"
+
+
+CARRIER = Carrier(__name__, order=50, globs=("*.yaml", "*.yml"), scope="document", rank=20, detect=detect,
+                  units=units, hint=hint)

@@ -11,22 +11,29 @@ not edited.
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ...confmodel import Document, split_lines
+from ...planner import plan_text
+from ..kube import containers, hint, manifest, pod_spec
+from ..registry import Carrier, Probe
 
-from ..confmodel import Document, split_lines
-from ..findings import Finding
-from ..planner import plan_text
-from .context import Ctx
-from .engine import Splice, UnitOutcome, _delta, _stage, carrier_finding, refuse
-from .yamltext import get, is_template, text_of
+if TYPE_CHECKING:  # pragma: no cover
+    from ruamel.yaml.nodes import Node, ScalarNode
+
+    from ...findings import Finding, Plan
+    from ..context import Ctx
+    from ..engine import Piece, UnitOutcome
 
 _HEADER = re.compile(r"[|>]([1-9]?)[-+]?([1-9]?)")
 
 
 def conf_entries(doc: Node) -> list[tuple[ScalarNode, ScalarNode]]:
     """data entries that hold a kvrocks.conf (name ends in .conf, content has directives)."""
+    from ruamel.yaml.nodes import MappingNode, ScalarNode
+
+    from ..yamltext import get
+
     data = get(doc, "data")
     out = []
     if not isinstance(data, MappingNode):
@@ -61,7 +68,10 @@ def _content(text: str, v: ScalarNode) -> tuple[int, list[tuple[int, str, str]],
 
 
 def _subpath_findings(label: str, cm_name: Optional[str], docs: list[Node]) -> list[Finding]:
-    from .k8s import pod_spec
+    from ruamel.yaml.nodes import SequenceNode
+
+    from ..engine import carrier_finding
+    from ..yamltext import get, text_of
 
     out = []
     for doc in docs:
@@ -69,8 +79,7 @@ def _subpath_findings(label: str, cm_name: Optional[str], docs: list[Node]) -> l
         vols = get(spec, "volumes")
         names = {text_of(get(v, "name")) for v in (vols.value if isinstance(vols, SequenceNode) else [])
                  if text_of(get(v, "configMap", "name")) == cm_name}
-        containers = get(spec, "containers")
-        for c in (containers.value if isinstance(containers, SequenceNode) else []):
+        for c in containers(spec):
             mounts = get(c, "volumeMounts")
             for mnt in (mounts.value if isinstance(mounts, SequenceNode) else []):
                 if text_of(get(mnt, "name")) in names and get(mnt, "subPath") is not None:
@@ -83,8 +92,13 @@ def _subpath_findings(label: str, cm_name: Optional[str], docs: list[Node]) -> l
     return out
 
 
-def blocks(ctx: Ctx, doc: Node, docs: list[Node]) -> list[UnitOutcome]:
-    out = []
+def blocks(ctx: Ctx, doc: Node, docs: list[Node]) -> Optional[list[Piece]]:
+    """Each conf held by a ConfigMap document, planned (None: not a ConfigMap)."""
+    from ..yamltext import get, text_of
+
+    if text_of(get(doc, "kind")) != "ConfigMap":
+        return None
+    out: list[UnitOutcome] = []
     cm_name = text_of(get(doc, "metadata", "name"))
     for k, v in conf_entries(doc):
         label = f"ConfigMap {cm_name or '?'} {k.value}"
@@ -93,14 +107,16 @@ def blocks(ctx: Ctx, doc: Node, docs: list[Node]) -> list[UnitOutcome]:
         else:
             out.append(_readonly(ctx, label, v))
         out[-1].findings.extend(_subpath_findings(label, cm_name, docs))
-    return out
+    return list(out)
 
 
-def _plan(ctx: Ctx, conf: str):  # type: ignore[no-untyped-def]
+def _plan(ctx: Ctx, conf: str) -> Plan:
     return plan_text(conf, to=ctx.target, from_=ctx.from_, path=ctx.path, matrix=ctx.matrix, settings=ctx.settings)
 
 
 def _readonly(ctx: Ctx, label: str, v: ScalarNode) -> UnitOutcome:
+    from ..engine import UnitOutcome, refuse
+
     plan = _plan(ctx, v.value)
     for f in plan.findings:
         f.line = v.start_mark.line + 1 if f.line else None
@@ -111,6 +127,9 @@ def _readonly(ctx: Ctx, label: str, v: ScalarNode) -> UnitOutcome:
 
 
 def _literal(ctx: Ctx, label: str, v: ScalarNode) -> UnitOutcome:
+    from ..engine import Splice, UnitOutcome, map_back, refuse
+    from ..yamltext import is_template
+
     first_line, lines, indent = _content(ctx.text, v)
     conf_lines = []
     for _, raw, _ in lines:
@@ -119,14 +138,12 @@ def _literal(ctx: Ctx, label: str, v: ScalarNode) -> UnitOutcome:
         conf_lines.append("" if body.strip().startswith("{{") and body.strip().endswith("}}") else body)
     conf = "".join(t + "\n" for t in conf_lines)
     plan = _plan(ctx, conf)
-    new = [t for t, _ in split_lines(plan.new_text)]
-    d = _delta(conf_lines, new)
+    d = map_back(conf_lines, plan)
     pad = " " * indent
     splices: list[Splice] = []
     by_line: dict[int, list[Finding]] = {}
     for f in plan.findings:
-        idx = None if f.line is None else (d.new_to_old.get(f.line - 1) if _stage(f) in ("window", "target")
-                                           else f.line - 1)
+        idx = d.index(f)
         if f.applied and f.edit is not None and f.edit.lineno and idx is not None:
             by_line.setdefault(idx, []).append(f)
         f.line = first_line + idx if idx is not None else None
@@ -148,3 +165,14 @@ def _literal(ctx: Ctx, label: str, v: ScalarNode) -> UnitOutcome:
         splices.append(Splice(off + len(raw), off + len(raw), "".join(sep + (pad + t if t else "")
                                                                       for t in d.appends)))
     return UnitOutcome(plan, plan.findings, splices)
+
+
+def detect(probe: Probe) -> bool:
+    """A ConfigMap with a ``*.conf`` entry holding kvrocks directives."""
+    from ..yamltext import get, text_of
+
+    return text_of(get(probe.doc, "kind")) == "ConfigMap" and bool(conf_entries(probe.doc))
+
+
+CARRIER = Carrier(__name__, order=70, globs=("*.yaml", "*.yml"), scope="file", rank=20, detect=detect,
+                  units=manifest, hint=hint, manifest_doc=blocks)

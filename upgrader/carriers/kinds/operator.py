@@ -9,22 +9,43 @@ checks see the config the node really loads.
 
 from __future__ import annotations
 
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode
+from typing import TYPE_CHECKING, Optional
 
-from .context import Ctx
-from .dicts import dict_unit, rendered_mismatch
-from .engine import Occurrence, ReadOnly, Unit, carrier_finding
-from .yamltext import get, text_of
+from ..kube import hint, manifest
+from ..registry import Carrier, Probe
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ruamel.yaml.nodes import Node
+
+    from ..context import Ctx
+    from ..engine import Piece, Unit
 
 OPERATOR_SET = ("requirepass", "masterauth", "dir", "cluster-enabled", "slaveof")
 
 
 def is_operator(doc: Node) -> bool:
+    from ..yamltext import get, text_of
+
     api = text_of(get(doc, "apiVersion")) or ""
     return api.startswith("kvrocks.apache.org/") and text_of(get(doc, "kind")) == "KVRocks"
 
 
-def units(ctx: Ctx, doc: Node) -> list[Unit]:
+def resource(ctx: Ctx, doc: Node, docs: list[Node]) -> Optional[list[Piece]]:
+    """A KVRocks document's one unit (None: not a KVRocks resource)."""
+    return [resource_unit(ctx, doc)] if is_operator(doc) else None
+
+
+def detect(probe: Probe) -> bool:
+    return is_operator(probe.doc)
+
+
+def resource_unit(ctx: Ctx, doc: Node) -> Unit:
+    from ruamel.yaml.nodes import MappingNode, ScalarNode
+
+    from ..dicts import dict_unit, rendered_mismatch
+    from ..engine import Occurrence, ReadOnly, Unit, carrier_finding
+    from ..yamltext import get, text_of
+
     name = text_of(get(doc, "metadata", "name")) or "?"
     spec = get(doc, "spec")
     cfg = get(spec, "kvrocksConfig")
@@ -60,4 +81,8 @@ def units(ctx: Ctx, doc: Node) -> list[Unit]:
     if text_of(get(spec, "type")) == "cluster":
         unit.occurrences.append(Occurrence("cluster-enabled", "cluster-enabled yes", spec_line, generated))
     unit.findings += rendered_mismatch(unit, ctx.matrix, ctx.matrix.release(ctx.target).grammar, wanted)
-    return [unit]
+    return unit
+
+
+CARRIER = Carrier(__name__, order=80, globs=("*.yaml", "*.yml"), scope="file", rank=10, detect=detect,
+                  units=manifest, hint=hint, manifest_doc=resource)

@@ -7,14 +7,14 @@ pairs after it are read but not edited, and a pair holding one is not removed.
 
 from __future__ import annotations
 
+import re
+from typing import TYPE_CHECKING
 
-from ..findings import Finding
-from .argv import flags_unit
-from .context import Ctx
-from .engine import Unit
-from .lexer import lex
-from .shelltext import ShellText, line_of, words_to_args
+from ..registry import Carrier, Probe
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ..context import Ctx
+    from ..engine import Piece
 
 
 _WRAPPERS = {"exec", "nohup", "sudo", "env", "time", "nice", "ionice", "numactl", "taskset", "chpst", "gosu",
@@ -36,9 +36,13 @@ def _start(word: str, ctx: Ctx) -> str:
     return ""
 
 
-def units(ctx: Ctx) -> tuple[list[Unit], list[Finding]]:
+def units(ctx: Ctx) -> list[Piece]:
+    from ..argv import flags_unit
+    from ..lexer import lex
+    from ..shelltext import ShellText, line_of, words_to_args
+
     t = ctx.text
-    out: list[Unit] = []
+    out: list[Piece] = []
     pos = 0
     while pos < len(t):
         lexed = lex(t, pos, len(t), "sh")
@@ -57,7 +61,17 @@ def units(ctx: Ctx) -> tuple[list[Unit], list[Finding]]:
             out.append(unit)
             break
         pos = max(lexed.end + 1, pos + 1)
-    return out, []
+    return out
 
 
-from .detect import shellish as looks_like  # noqa: E402,F401  (kept here for callers)
+def looks_like(text: str, name: str) -> bool:
+    """A shell script, by name or shebang."""
+    return name.endswith((".sh", ".bash")) or bool(re.match(r"#!\s*/\S*(sh|bash|dash|ksh|zsh)\b", text)) \
+        or bool(re.match(r"#!\s*/usr/bin/env\s+(sh|bash|dash)\b", text))
+
+
+def detect(probe: Probe) -> bool:
+    return looks_like(probe.text, probe.name)
+
+
+CARRIER = Carrier(__name__, order=40, globs=("*.sh", "*.bash"), scope="text", rank=20, detect=detect, units=units)

@@ -7,20 +7,25 @@ string shell-style (quotes removed). List form: one item per argv word, verbatim
 
 from __future__ import annotations
 
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from typing import TYPE_CHECKING
 
-from ..findings import Finding
-from .argv import Arg, flags_unit
-from .context import Ctx
-from .engine import Unit, carrier_finding
-from .lexer import lex
-from .shelltext import ShellText, words_to_args
-from .yamlargs import YamlList, list_findings, seq_args
-from .yamltext import compose_all, get, text_of
+from ..registry import Carrier, Probe
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ruamel.yaml.nodes import MappingNode, ScalarNode
+
+    from ...findings import Finding
+    from ..argv import Arg
+    from ..context import Ctx
+    from ..engine import Piece
 
 
 def string_args(ctx: Ctx, node: ScalarNode) -> tuple[list[Arg], bool]:
     """argv of a string ``command:``; the bool says whether spans can be edited."""
+    from ..argv import Arg
+    from ..lexer import lex
+    from ..shelltext import words_to_args
+
     t = ctx.text
     a, b = node.start_mark.index, node.end_mark.index
     if node.style in (">", "|"):
@@ -34,8 +39,16 @@ def string_args(ctx: Ctx, node: ScalarNode) -> tuple[list[Arg], bool]:
     return words_to_args(t, lex(t, a, b, "compose").words), True
 
 
-def units(ctx: Ctx) -> tuple[list[Unit], list[Finding]]:
-    out: list[Unit] = []
+def units(ctx: Ctx) -> list[Piece]:
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    from ..argv import flags_unit
+    from ..engine import ReadOnly
+    from ..shelltext import ShellText
+    from ..yamlargs import YamlList, list_findings, seq_args
+    from ..yamltext import compose_all, get, text_of
+
+    out: list[Piece] = []
     for doc in compose_all(ctx.text, ctx.path):
         services = get(doc, "services")
         if not isinstance(services, MappingNode):
@@ -55,8 +68,6 @@ def units(ctx: Ctx) -> tuple[list[Unit], list[Finding]]:
                 unit = flags_unit(label, args, ShellText(ctx.text, "compose", continued=False), ctx.matrix,
                                   kind="flags-compose")
                 if not editable:
-                    from .engine import ReadOnly
-
                     for o in unit.occurrences:
                         o.editor = ReadOnly("the command string uses YAML escapes; edit it by hand")
             else:
@@ -64,10 +75,15 @@ def units(ctx: Ctx) -> tuple[list[Unit], list[Finding]]:
             unit.source_hint = ctx.image_release(image)
             unit.findings += volume_findings(label, svc, image)
             out.append(unit)
-    return out, []
+    return out
 
 
 def volume_findings(label: str, svc: MappingNode, image: str | None) -> list[Finding]:
+    from ruamel.yaml.nodes import ScalarNode, SequenceNode
+
+    from ..engine import carrier_finding
+    from ..yamltext import get, text_of
+
     vols = get(svc, "volumes")
     if not isinstance(vols, SequenceNode):
         return []
@@ -83,3 +99,16 @@ def volume_findings(label: str, svc: MappingNode, image: str | None) -> list[Fin
                 f" volume keeps the conf copied from the first image used with it, so changing the tag"
                 f" ({image}) does not refresh it. Plan that file too.", v.start_mark.line + 1)]
     return []
+
+
+def detect(probe: Probe) -> bool:
+    """A document with a ``services:`` mapping."""
+    from ruamel.yaml.nodes import MappingNode
+
+    from ..yamltext import get
+
+    return isinstance(get(probe.doc, "services"), MappingNode)
+
+
+CARRIER = Carrier(__name__, order=10, globs=("*.yaml", "*.yml"), scope="document", rank=10, detect=detect,
+                  units=units, hint=lambda options: "a Compose service running a kvrocks image")

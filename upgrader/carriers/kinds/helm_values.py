@@ -8,19 +8,22 @@ with ``%v`` (numbers are float64: ``1000000`` renders as ``1e+06``).
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode
+from ..registry import Carrier, Probe
 
-from ..findings import Finding
-from .context import Ctx
-from .dicts import EntryEditor, dict_unit, rendered_mismatch
-from .engine import Unit
-from .rendering import quote_fixes, reading
-from .yamltext import STR, compose_all, get
+if TYPE_CHECKING:  # pragma: no cover
+    from ruamel.yaml.nodes import MappingNode, Node
+
+    from ..context import CarrierOptions, Ctx
+    from ..engine import Piece
 
 
 def find_dict(doc: Node, paths: tuple[str, ...]) -> Optional[tuple[str, MappingNode]]:
+    from ruamel.yaml.nodes import MappingNode
+
+    from ..yamltext import get
+
     for p in paths:
         node = get(doc, *p.split("."))
         if isinstance(node, MappingNode):
@@ -28,8 +31,14 @@ def find_dict(doc: Node, paths: tuple[str, ...]) -> Optional[tuple[str, MappingN
     return None
 
 
-def units(ctx: Ctx) -> tuple[list[Unit], list[Finding]]:
-    out: list[Unit] = []
+def units(ctx: Ctx) -> list[Piece]:
+    from ruamel.yaml.nodes import ScalarNode
+
+    from ..dicts import EntryEditor, dict_unit, rendered_mismatch
+    from ..rendering import quote_fixes, reading
+    from ..yamltext import STR, compose_all, get
+
+    out: list[Piece] = []
     grammar = ctx.matrix.release(ctx.target).grammar
     for doc in compose_all(ctx.text, ctx.path):
         found = find_dict(doc, ctx.options.helm_paths)
@@ -47,4 +56,17 @@ def units(ctx: Ctx) -> tuple[list[Unit], list[Finding]]:
         if isinstance(tag, ScalarNode) and isinstance(repo, ScalarNode):
             unit.source_hint = ctx.image_release(f"{repo.value}:{tag.value}")
         out.append(unit)
-    return out, []
+    return out
+
+
+def detect(probe: Probe) -> bool:
+    """A document with a mapping at one of the Helm paths."""
+    return find_dict(probe.doc, probe.options.helm_paths) is not None
+
+
+def hint(options: CarrierOptions) -> str:
+    return f"Helm values at {' or '.join(options.helm_paths)}"
+
+
+CARRIER = Carrier(__name__, order=60, globs=("*.yaml", "*.yml"), scope="document", rank=30, detect=detect,
+                  units=units, hint=hint)

@@ -9,21 +9,25 @@ Continuation lines end with ``\\``; systemd removes quotes; ``$VAR`` splits into
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from ..findings import Finding
-from .argv import flags_unit
-from .context import Ctx
-from .engine import Unit
-from .lexer import lex
-from .shelltext import ShellText, line_of, words_to_args
+from ..registry import Carrier, Probe
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..context import Ctx
+    from ..engine import Piece
 
 EXEC = re.compile(r"^[ \t]*ExecStart[ \t]*=[ \t]*", re.M)
 _PREFIX = "-@:+!|"
 
 
-def units(ctx: Ctx) -> tuple[list[Unit], list[Finding]]:
+def units(ctx: Ctx) -> list[Piece]:
+    from ..argv import flags_unit
+    from ..lexer import lex
+    from ..shelltext import ShellText, line_of, words_to_args
+
     t = ctx.text
-    out: list[Unit] = []
+    out: list[Piece] = []
     for m in EXEC.finditer(t):
         lexed = lex(t, m.end(), len(t), "systemd")
         words = lexed.words
@@ -35,8 +39,20 @@ def units(ctx: Ctx) -> tuple[list[Unit], list[Finding]]:
         args = words_to_args(t, words[1:])
         label = f"ExecStart (line {line_of(t, m.start())})"
         out.append(flags_unit(label, args, ShellText(t, "systemd"), ctx.matrix, kind="flags-systemd"))
-    return out, []
+    return out
 
 
 def looks_like(text: str) -> bool:
     return bool(re.search(r"^\[(Service|Unit)\]", text, re.M)) and bool(EXEC.search(text))
+
+
+def detect(probe: Probe) -> bool:
+    """A unit file or drop-in (by name, or a ``[Service]`` line) with an ``ExecStart=``."""
+    head = probe.text
+    service = head.startswith("[Service]") or "\n[Service]" in head  # a '[Service]' line, without a regex scan
+    return (probe.name.endswith(".service") or ".service.d" in (probe.path or "") or service) and looks_like(head)
+
+
+# drop-ins are *.conf files in a <unit>.service.d directory
+CARRIER = Carrier(__name__, order=20, globs=("*.service", "*.conf"), scope="text", rank=10, detect=detect,
+                  units=units)
