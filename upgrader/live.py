@@ -97,14 +97,14 @@ def parse_target(text: str) -> Target:
     if "://" in raw:
         try:
             u = urlsplit(raw)
+            if u.password is not None:  # before anything else is said about the address
+                raise LiveUsageError("the node address carries a password; give it with --password-file or "
+                                     f"the {PASSWORD_ENV} environment variable, never on the command line")
             port = u.port
         except ValueError as exc:
             raise LiveUsageError(f"cannot read the node address {_shown(raw)!r}: {exc}") from None
         if u.scheme not in ("redis", "rediss"):
             raise LiveUsageError(f"the node address {_shown(raw)!r} must be HOST:PORT, redis://… or rediss://…")
-        if u.password is not None:
-            raise LiveUsageError("the node address carries a password; give it with --password-file or "
-                                 f"the {PASSWORD_ENV} environment variable, never on the command line")
         if not u.hostname:
             raise LiveUsageError(f"the node address {_shown(raw)!r} names no host")
         if u.query or u.fragment or u.path.strip("/") not in ("", "0"):
@@ -174,7 +174,7 @@ def read_node(target: Target, *, password: Optional[str] = None, tls: Optional[T
     kwargs: dict[str, Any] = dict(
         host=target.host, port=target.port, username=target.username, password=password,
         socket_connect_timeout=connect_timeout, socket_timeout=timeout, protocol=2,
-        decode_responses=True, encoding_errors="surrogateescape", retry_on_timeout=False,
+        decode_responses=True, encoding_errors="surrogateescape",
         client_name=None, single_connection_client=True,
         retry=redis.retry.Retry(redis.backoff.NoBackoff(), 0),  # one try: the timeouts are the bound
     )
@@ -184,14 +184,14 @@ def read_node(target: Target, *, password: Optional[str] = None, tls: Optional[T
                       ssl_keyfile=t.key, ssl_cert_reqs="none" if t.insecure else "required",
                       ssl_check_hostname=not t.insecure)
     where = target.display
+    client = None
     try:
-        client = _client(redis, kwargs)
-    except TypeError as exc:  # an older redis-py without one of the TLS arguments
-        raise LiveUsageError(f"this redis-py cannot use that option: {exc}") from None
-    try:
+        client = _client(redis, kwargs)  # a single-connection client connects (and AUTHs) here
         info = client.info("server")
         pairs = client.config_get("*")
         read_at = time.time()
+    except TypeError as exc:  # an older redis-py without one of the TLS arguments
+        raise LiveUsageError(f"this redis-py cannot use that option: {exc}") from None
     except redis.exceptions.AuthenticationError as exc:
         raise NodeAuthError(_auth_message(str(exc), password), path=where) from None
     except redis.exceptions.ResponseError as exc:
@@ -207,7 +207,8 @@ def read_node(target: Target, *, password: Optional[str] = None, tls: Optional[T
                         path=where) from None
     finally:
         try:
-            client.close()
+            if client is not None:
+                client.close()
         except Exception:  # closing a broken connection must not hide the reason it broke
             pass
     return node_state(where, info, pairs, m, read_at=read_at)
