@@ -9,7 +9,7 @@ from typing import Optional
 
 import pytest
 
-from upgrader.drift import drift, node_release, same_value, verify
+from upgrader.drift import SourceReleaseError, drift, node_release, same_value, source_release, verify
 from upgrader.exitcodes import Exit
 from upgrader.live import node_state
 from upgrader.matrix import load_matrix
@@ -45,6 +45,21 @@ def test_release_from_info() -> None:
     assert unknown.release is None and "--from" in unknown.how
     assert node_release("unstable", None, M).release is None
     assert node_release("banana", None, M).release is None
+
+
+def test_source_release_for_plan_live() -> None:
+    dev = node({}, version="unstable", sha="54929cd0")
+    assert source_release(dev, M)[0] == V214
+    assert source_release(dev, M, "2.13.0")[0] == V213  # a branch-cut guess yields to --from
+    unknown = node({}, version="unstable", sha="deadbeef")
+    with pytest.raises(SourceReleaseError) as exc:
+        source_release(unknown, M)
+    assert "--from" in str(exc.value) and "127.0.0.1:6666" in str(exc.value)
+    assert source_release(unknown, M, "2.12.0")[0] == V212
+    exact = node({}, version="2.10.1", sha="dc4d5303")
+    assert source_release(exact, M, "auto")[0] == (2, 10, 1)
+    with pytest.raises(SourceReleaseError, match="runs 2.10.1"):
+        source_release(exact, M, "2.12.0")
 
 
 # --- values as the release reads them ---------------------------------------------------------

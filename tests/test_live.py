@@ -18,8 +18,8 @@ from typing import Iterator, Optional
 import pytest
 
 from upgrader.live import (
-    LiveError, LiveUsageError, MissingExtra, NodeAuthError, NodeUnreachable, Target, parse_target, read_node,
-    read_password,
+    LiveError, LiveUsageError, MissingExtra, NodeAuthError, NodeUnreachable, Target, TLSOptions, client_options,
+    parse_target, read_node, read_password,
 )
 from upgrader.matrix import load_matrix
 
@@ -76,6 +76,19 @@ def test_password_file_errors_name_the_file(tmp_path: Path, content: Optional[st
     with pytest.raises(LiveError) as exc:
         read_password(str(p), env={})
     assert str(p) in str(exc.value)
+
+
+def test_client_options_tls_as_redis_cli_names_them() -> None:
+    plain = client_options(Target("kv", 6666), connect_timeout=1.5, timeout=2.5)
+    assert "ssl" not in plain and plain["protocol"] == 2 and plain["db"] == 0
+    assert (plain["socket_connect_timeout"], plain["socket_timeout"]) == (1.5, 2.5)
+    url = client_options(parse_target("rediss://kv:6380"))
+    assert url["ssl"] and url["ssl_cert_reqs"] == "required" and url["ssl_check_hostname"]
+    opts = TLSOptions(enabled=True, cacert="/ca.pem", cacertdir="/cas", cert="/c.pem", key="/k.pem", insecure=True)
+    tls = client_options(Target("kv", 6666), tls=opts)
+    assert (tls["ssl_ca_certs"], tls["ssl_ca_path"], tls["ssl_certfile"], tls["ssl_keyfile"]) == (
+        "/ca.pem", "/cas", "/c.pem", "/k.pem")
+    assert tls["ssl_cert_reqs"] == "none" and not tls["ssl_check_hostname"]
 
 
 # --- a fake node ----------------------------------------------------------------------------

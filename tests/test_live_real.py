@@ -53,6 +53,7 @@ def test_config_set_drift_and_a_later_edit(kvrocks_bins) -> None:  # type: ignor
         start = read_node(target, password=PASSWORD, matrix=M)
         nr = node_release(start.version, start.git_sha, M)
         assert (nr.release, nr.confidence) == (V214, "branch-cut")  # the build reports `unstable`
+        assert start.config["bind"] == "127.0.0.1"  # the sandbox: loopback only
         mtime = node.conf.stat().st_mtime
         assert drift(node.conf.read_text(), start, M, V214, file_mtime=mtime) == []
         _config_set(node.port, "maxclients", "123")

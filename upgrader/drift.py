@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .confmodel import Document, Line
+from .errors import KvUpgradeError
 from .exitcodes import Exit
 from .findings import Finding
 from .matrix import Matrix, OptionState
@@ -59,6 +60,26 @@ def node_release(version: str, git_sha: Optional[str], matrix: Matrix) -> NodeRe
     except VersionError:
         return NodeRelease(None, "unknown", f"kvrocks_version {quoted(text, 40)} is not a version: give --from")
     return NodeRelease(release, "exact", f"kvrocks_version {format_version(release)}")
+
+
+class SourceReleaseError(KvUpgradeError):
+    """The node's release cannot be used as the plan's source (unknown, or not the one given)."""
+
+
+def source_release(node: NodeState, matrix: Matrix, given: Optional[str] = None) -> tuple[Release, NodeRelease]:
+    """The release ``plan --live`` plans from: the node's, or ``given`` (``--from``) for a
+    development build no pin names. A ``given`` release that contradicts an exact
+    ``kvrocks_version`` is refused (the plan would be for another node)."""
+    nr = node_release(node.version, node.git_sha, matrix)
+    if given is not None and given.strip().lower() != "auto":
+        wanted = matrix.resolve(given)
+        if nr.release is not None and nr.confidence == "exact" and nr.release != wanted:
+            raise SourceReleaseError(f"the node runs {format_version(nr.release)} ({nr.how}), "
+                                     f"not {format_version(wanted)} as --from says", path=node.target)
+        return wanted, nr
+    if nr.release is None:
+        raise SourceReleaseError(f"cannot tell the release the node runs: {nr.how}", path=node.target)
+    return nr.release, nr
 
 
 def same_value(file_value: str, node_value: str, state: Optional[OptionState], era: str) -> bool:
@@ -242,4 +263,4 @@ def verify(file_text: str, node: NodeState, matrix: Matrix, target: Release) -> 
                 before=_shown_value(key, line.value, matrix), after=_shown_value(key, running, matrix)))
     return result
 
-__all__ = ["NodeRelease", "Verification", "drift", "edited_since_start", "node_release", "same_value", "verify"]
+__all__ = ["NodeRelease", "SourceReleaseError", "source_release", "Verification", "drift", "edited_since_start", "node_release", "same_value", "verify"]

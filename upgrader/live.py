@@ -170,19 +170,8 @@ def read_node(target: Target, *, password: Optional[str] = None, tls: Optional[T
     import redis.backoff  # noqa: F401  (submodules the retry policy names)
     import redis.retry  # noqa: F401
     m = matrix or load_matrix()
-    use_tls = target.tls or bool(tls and tls.enabled)
-    kwargs: dict[str, Any] = dict(
-        host=target.host, port=target.port, username=target.username, password=password,
-        socket_connect_timeout=connect_timeout, socket_timeout=timeout, protocol=2,
-        decode_responses=True, encoding_errors="surrogateescape",
-        client_name=None, single_connection_client=True,
-        retry=redis.retry.Retry(redis.backoff.NoBackoff(), 0),  # one try: the timeouts are the bound
-    )
-    if use_tls:
-        t = tls or TLSOptions(enabled=True)
-        kwargs.update(ssl=True, ssl_ca_certs=t.cacert, ssl_ca_path=t.cacertdir, ssl_certfile=t.cert,
-                      ssl_keyfile=t.key, ssl_cert_reqs="none" if t.insecure else "required",
-                      ssl_check_hostname=not t.insecure)
+    kwargs = client_options(target, password=password, tls=tls, connect_timeout=connect_timeout, timeout=timeout)
+    kwargs["retry"] = redis.retry.Retry(redis.backoff.NoBackoff(), 0)  # one try: the timeouts are the bound
     where = target.display
     client = None
     try:
@@ -212,6 +201,24 @@ def read_node(target: Target, *, password: Optional[str] = None, tls: Optional[T
         except Exception:  # closing a broken connection must not hide the reason it broke
             pass
     return node_state(where, info, pairs, m, read_at=read_at)
+
+
+def client_options(target: Target, *, password: Optional[str] = None, tls: Optional[TLSOptions] = None,
+                   connect_timeout: float = CONNECT_TIMEOUT, timeout: float = COMMAND_TIMEOUT) -> dict[str, Any]:
+    """The redis-py ``Redis(...)`` arguments for a target (pure): RESP2 (no HELLO), no client name,
+    one connection, database 0 (no SELECT), both timeouts; TLS as redis-cli's options say."""
+    kwargs: dict[str, Any] = dict(
+        host=target.host, port=target.port, username=target.username, password=password,
+        socket_connect_timeout=connect_timeout, socket_timeout=timeout, protocol=2, db=0,
+        decode_responses=True, encoding_errors="surrogateescape",
+        client_name=None, single_connection_client=True,
+    )
+    if target.tls or (tls is not None and tls.enabled):
+        t = tls or TLSOptions(enabled=True)
+        kwargs.update(ssl=True, ssl_ca_certs=t.cacert, ssl_ca_path=t.cacertdir, ssl_certfile=t.cert,
+                      ssl_keyfile=t.key, ssl_cert_reqs="none" if t.insecure else "required",
+                      ssl_check_hostname=not t.insecure)
+    return kwargs
 
 
 def _client(redis: Any, kwargs: dict[str, Any]) -> Any:
@@ -279,5 +286,5 @@ def file_mtime(path: str) -> Optional[float]:
 
 __all__ = [
     "LiveError", "LiveUsageError", "MissingExtra", "NodeAuthError", "NodeState", "NodeUnreachable", "TLSOptions",
-    "Target", "file_mtime", "node_state", "parse_target", "read_node", "read_password",
+    "Target", "client_options", "file_mtime", "node_state", "parse_target", "read_node", "read_password",
 ]
