@@ -33,7 +33,6 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-
 def _compact(f: dict[str, Any], rendered: str) -> dict[str, Any]:
     """What the parent needs of a rendered record: the output, the summary counts, the exit code."""
     out: dict[str, Any] = {k: f[k] for k in ("path", "status", "exit", "changed", "error") if k in f}

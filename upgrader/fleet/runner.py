@@ -55,7 +55,6 @@ class Progress:
             self.shown = False
 
 
-
 @dataclass
 class RunResult:
     exit: int
