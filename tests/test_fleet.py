@@ -139,6 +139,7 @@ def test_apply_parallel_matches_sequential(tmp_path: Path) -> None:
 
 def test_json_stream_is_byte_identical_to_the_whole_document_render(tmp_path: Path) -> None:
     from upgrader.matrix import load_matrix
+    from upgrader.report.writers import report_writer
 
     m = load_matrix()
     paths = list(make_fleet(tmp_path, 6))
@@ -147,10 +148,11 @@ def test_json_stream_is_byte_identical_to_the_whole_document_render(tmp_path: Pa
     meta = {"tool_version": "t", "data_version": m.data_version}
     for recs in (files, []):
         out = io.StringIO()
-        sink = fleet.Sink("json", "plan", meta, out)
+        writer = report_writer("json", "plan", out)
+        writer.begin(meta)
         for f in recs:
-            sink.file(f)
-        sink.finish(jsonout.summary(recs))
+            writer.file(f)
+        writer.end(jsonout.summary(recs))
         assert out.getvalue() == jsonout.render(recs, jsonout.summary(recs), "plan", meta)
 
 
