@@ -15,28 +15,21 @@ import sys
 from itertools import chain
 from typing import IO, Any, Callable, Iterable, Iterator, Optional
 
+from ..carriers.registry import CONF_GLOBS, walk_globs
 from ..errors import InputError
 
-DEFAULT_INCLUDE = ("*.conf",)
+DEFAULT_INCLUDE = CONF_GLOBS
 # Hidden files and directories (.git, our own temp files ".x.conf.XXXX.kvupgrade") and our backups.
 DEFAULT_EXCLUDE = (".*", "*.kvupgrade.bak", "*.kvupgrade")
-
-
-# Carrier files a directory walk looks at when --kind is not given; taken only when their content
-# mentions kvrocks and the carriers' detection names a kind (a walk meets unrelated YAML and scripts).
-SNIFF_GLOBS = ("*.yaml", "*.yml", "*.service", "*.sh", "*.bash")
-KIND_GLOBS = {"conf": ("*.conf",), "flags-systemd": ("*.service", "*.conf"), "flags-shell": ("*.sh", "*.bash")}
-YAML_GLOBS = ("*.yaml", "*.yml")
 
 Item = tuple[str, bool]  # (path, sniff): sniff = a walked carrier candidate, skipped unless it is one
 
 
 def carrier_globs(kind: Optional[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(globs taken, globs sniffed) of a directory walk for ``--kind`` (None: conf files, plus
-    the carrier candidates)."""
-    if kind is None:
-        return DEFAULT_INCLUDE, SNIFF_GLOBS
-    return KIND_GLOBS.get(kind, YAML_GLOBS), ()
+    """(globs taken, globs sniffed) of a directory walk for ``--kind``: the carrier registry's.
+    Without a kind, carrier candidates are sniffed: taken only when their content mentions kvrocks
+    and detection names a kind (a walk meets unrelated YAML and scripts)."""
+    return walk_globs(kind)
 
 
 def _matches(patterns: Iterable[str], name: str, rel: str) -> bool:
