@@ -32,9 +32,13 @@ import time
 from collections import deque
 from dataclasses import dataclass, field, replace
 from itertools import chain, islice
-from typing import IO, Any, Callable, Iterable, Iterator, Optional
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional
 
 from .errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .request import Request
+    from .versions import Release
 
 DEFAULT_INCLUDE = ("*.conf",)
 # Hidden files and directories (.git, our own temp files ".x.conf.XXXX.kvupgrade") and our backups.
@@ -183,6 +187,7 @@ class Inventory:
     def __init__(self, source: str, entries: list[tuple[str, str, int]]) -> None:
         self.source = source
         self.entries = entries
+        self.sources: dict[str, Optional[Release]] = {}  # entry version -> release (None: auto), by validate
         base = os.path.dirname(os.path.abspath(source))
         self.exact: dict[str, str] = {}
         self.globs: list[tuple[str, str]] = []
@@ -207,13 +212,23 @@ class Inventory:
         return cls(path, entries)
 
     def validate(self, resolve: Callable[[str], Any]) -> None:
+        """Resolve every entry's version once, at load: an error names the entry and its line."""
+        from .request import is_auto
+
         for pat, ver, line in self.entries:
-            if ver.strip().lower() == "auto":
+            if is_auto(ver):
+                self.sources[ver] = None
                 continue
             try:
-                resolve(ver)
+                self.sources[ver] = resolve(ver)
             except Exception as e:  # VersionError: name the entry, not just the version
                 raise InputError(f"{pat}: {e}", self.source, line or None) from None
+
+    def request_for(self, path: str, request: "Request") -> "Request":
+        """``request`` from the source release the inventory gives ``path`` (validated); a file no
+        entry matches keeps the request's own (``--from``)."""
+        ver = self.version_for(path)
+        return request if ver is None else request.with_source(self.sources[ver])
 
     def version_for(self, path: str) -> Optional[str]:
         a = os.path.abspath(path)
@@ -281,20 +296,16 @@ def _parse_yaml(text: str, source: str) -> list[tuple[str, str, int]]:
 @dataclass
 class FleetJob:
     command: str  # plan | apply | check
-    to: str
-    from_: str = "auto"
+    # Built once by the CLI (check: ``Request.check``); its matrix is the loaded one, which forked
+    # workers inherit instead of loading their own.
+    request: "Request"
     inventory: Optional[Inventory] = None
-    settings: Any = None
-    kind: Optional[str] = None
     with_diff: bool = True
     backup: bool = True
     backup_dir: Optional[str] = None
     manifest: Optional[str] = None
     run_id: Optional[str] = None
     lock_timeout: float = 30.0
-    matrix: Any = None  # the loaded Matrix: forked workers inherit it instead of loading their own
-    matrix_path: Optional[str] = None
-    overlays: tuple[str, ...] = ()
     # Streaming formats are rendered by the worker that planned the file: the parent then only
     # writes strings and counts, instead of being the bottleneck of a parallel run.
     render: Optional["RenderSpec"] = None
@@ -351,10 +362,6 @@ class Worker:
     """Processes files one at a time for a job (in a worker process, or in-process for one job)."""
 
     def __init__(self, job: FleetJob) -> None:
-        if job.matrix is None:
-            from .matrix import load_matrix
-
-            job = replace(job, matrix=load_matrix(job.matrix_path, job.overlays))
         self.job = job
         self.journal = None
         if job.manifest and job.command == "apply":
@@ -400,25 +407,21 @@ class Worker:
         j = self.job
         if os.path.isdir(path):
             return _error_dict(path, f"{path}: is a directory, and no file in it matches the --include globs"
-                                     f" (default: {', '.join(carrier_globs(j.kind)[0])})")
+                                     f" (default: {', '.join(carrier_globs(j.request.kind)[0])})")
+        m = j.request.matrix
         try:
-            from_ = j.from_
-            if j.inventory is not None:
-                from_ = j.inventory.version_for(path) or from_
-            if j.command == "check":
-                o = plan_file(path, to=j.to, from_=j.to, matrix=j.matrix, kind=j.kind)
-            elif j.command == "plan":
-                o = plan_file(path, to=j.to, from_=from_, matrix=j.matrix, settings=j.settings, kind=j.kind)
+            req = j.request if j.inventory is None else j.inventory.request_for(path, j.request)
+            if j.command == "apply":
+                o = apply_file(path, request=req, backup=j.backup, backup_dir=self.backup_dir_for(path),
+                               lock_timeout=j.lock_timeout, before_replace=self.journal.record if self.journal else None)
             else:
-                o = apply_file(path, to=j.to, from_=from_, backup=j.backup, backup_dir=self.backup_dir_for(path),
-                               matrix=j.matrix, settings=j.settings, lock_timeout=j.lock_timeout, kind=j.kind,
-                               before_replace=self.journal.record if self.journal else None)
-            return outcome_to_dict(o, j.matrix, with_diff=j.with_diff)
+                o = plan_file(path, request=req)
+            return outcome_to_dict(o, m, with_diff=j.with_diff)
         except Exception as exc:  # isolation: a bug met on one file is that file's error, not the run's
             if os.environ.get("KVUPGRADE_DEBUG"):
                 import traceback
 
-                detail = _masked_for(path, traceback.format_exc(), j.matrix)  # a traceback quotes values
+                detail = _masked_for(path, traceback.format_exc(), m)  # a traceback quotes values
             else:  # no message: it could quote a secret from the file
                 detail = f"{type(exc).__name__} (set KVUPGRADE_DEBUG=1 for a traceback)"
             return _error_dict(path, f"{path}: internal error, file left untouched: {detail}")
@@ -506,7 +509,8 @@ def _parallel(job: FleetJob, items: Iterator[Item], workers: int, chunk: int) ->
     from concurrent.futures.process import BrokenProcessPool
 
     ctx = _mp_context()
-    child_job = job if ctx.get_start_method() == "fork" else replace(job, matrix=None)
+    # fork: workers inherit the request and its loaded matrix; spawn pickles them (the matrix is data)
+    child_job = job
     window = workers * WINDOW_PER_WORKER
 
     def pool() -> ProcessPoolExecutor:
