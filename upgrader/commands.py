@@ -87,7 +87,7 @@ def settings(unsafe: bool, pin: bool, select: Optional[List[str]] = None,  # typ
                     ignore=frozenset(ignore or ()))
 
 
-def fleet_command(command: str, paths: Optional[List[str]], *, to: str, from_: str, fmt: Any, no_diff: bool,
+def fleet_command(command: str, paths: Optional[List[str]], *, to: str, from_: Optional[str], fmt: Any, no_diff: bool,
                   kind: Optional[str], matrix: Any, overlay: Optional[List[Any]], include: Optional[List[str]],
                   exclude: Optional[List[str]], files_from: Optional[str], inventory: Any, jobs: Optional[int],
                   no_progress: bool, settings=None, backup: bool = True,  # type: ignore[no-untyped-def]

@@ -103,7 +103,7 @@ class Plan:
         return self.changed or any(f.severity in ("error", "warning") and not f.applied for f in self.findings)
 
     def counts(self) -> dict[str, int]:
-        out = {s: 0 for s in SEVERITIES}
+        out: dict[str, int] = {s: 0 for s in SEVERITIES}
         for f in self.findings:
             out[f.severity] += 1
         return out

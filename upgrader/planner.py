@@ -20,7 +20,7 @@ from .findings import Edit, Finding, Plan
 from .impact import annotate
 from .limits import MAX_FINDINGS_PER_KEY, check_key_lines, check_line_count
 from .matrix import Matrix, ReleaseInfo
-from .registry import Context, Transform, load_transforms
+from .registry import Context, Direction, Transform, load_transforms
 from .request import Request
 from .settings import Settings
 from .versions import Release, VersionError, format_version
@@ -153,7 +153,8 @@ def plan(text: str, request: Request, path: Optional[str] = None) -> Plan:
     prev = source
     for hop in _steps(m, source, target):
         # Backward, the step from prev down to hop un-crosses the window (hop, prev].
-        lo, hi, direction = (hop.version, prev, "backward") if backward else (prev, hop.version, "forward")
+        lo, hi = (hop.version, prev) if backward else (prev, hop.version)
+        direction: Direction = "backward" if backward else "forward"
         ctx = Context(doc=doc, matrix=m, lo=lo, hi=hi, source=source, target=target,
                       settings=settings, original=original, direction=direction)
         found = _run("hop", transforms, ctx)
