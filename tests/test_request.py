@@ -130,3 +130,15 @@ def test_one_dispatcher_between_conf_and_carriers() -> None:
             if isinstance(n, ast.Call) and getattr(n.func, "id", getattr(n.func, "attr", None)) == "resolve_kind":
                 callers.append(str(f.relative_to(REPO)))
     assert callers == ["upgrader/carriers/__init__.py"]
+
+
+def test_settings_is_a_leaf_below_the_registry_and_the_planner() -> None:
+    """Issue 13 item 3: Settings, CarrierOptions and the marker live in a module that imports
+    nothing of kvupgrade's, so redact, the registry and the planner need not import each other."""
+    tree = ast.parse((REPO / "upgrader" / "settings.py").read_text(encoding="utf-8"))
+    ours = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and (n.level or (n.module or "")
+                                                                                .startswith(("upgrader", "transforms")))]
+    assert ours == []
+    redact = ast.parse((REPO / "upgrader" / "redact.py").read_text(encoding="utf-8"))
+    assert not [n for n in ast.walk(redact) if isinstance(n, ast.ImportFrom) and n.module == "registry"]
+    assert upgrader.Settings is Settings and upgrader.CarrierOptions is CarrierOptions
