@@ -142,3 +142,12 @@ def test_settings_is_a_leaf_below_the_registry_and_the_planner() -> None:
     redact = ast.parse((REPO / "upgrader" / "redact.py").read_text(encoding="utf-8"))
     assert not [n for n in ast.walk(redact) if isinstance(n, ast.ImportFrom) and n.module == "registry"]
     assert upgrader.Settings is Settings and upgrader.CarrierOptions is CarrierOptions
+
+
+def test_the_request_knows_the_kinds_the_carriers_handle() -> None:
+    """settings.KINDS (what Request.build accepts) and the carriers' own list are the same list
+    until the carriers import it from the leaf."""
+    from upgrader.carriers.detect import KINDS
+    from upgrader.settings import KINDS as REQUEST_KINDS
+
+    assert REQUEST_KINDS == KINDS
