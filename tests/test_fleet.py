@@ -14,6 +14,7 @@ import pytest
 
 from upgrader import fleet
 from upgrader.report import jsonout
+from upgrader.request import Request
 
 REPO = Path(__file__).resolve().parent.parent
 TO = "2.14.0"
@@ -143,7 +144,7 @@ def test_json_stream_is_byte_identical_to_the_whole_document_render(tmp_path: Pa
 
     m = load_matrix()
     paths = list(make_fleet(tmp_path, 6))
-    job = fleet.FleetJob(command="plan", to=TO, from_=FROM, matrix=m)
+    job = fleet.FleetJob(command="plan", request=Request.build(to=TO, from_=FROM, matrix=m))
     files = list(fleet.run_files(job, paths, jobs=1))
     meta = {"tool_version": "t", "data_version": m.data_version}
     for recs in (files, []):
@@ -302,7 +303,7 @@ def test_internal_error_on_one_file_is_that_files_error(tmp_path: Path, monkeypa
         return real(path, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(api, "plan_file", flaky)
-    recs = list(fleet.run_files(fleet.FleetJob(command="plan", to=TO, from_=FROM), paths, jobs=1))
+    recs = list(fleet.run_files(fleet.FleetJob(command="plan", request=Request.build(to=TO, from_=FROM)), paths, jobs=1))
     assert [x["status"] for x in recs] == ["changed", "error", "changed", "unchanged"]
     assert "internal error" in recs[1]["error"] and "secret" not in recs[1]["error"]
 
@@ -319,7 +320,7 @@ def test_worker_pool_memory_is_bounded_by_the_window(tmp_path: Path) -> None:
             consumed += 1
             yield paths[i % 3]
 
-    it = fleet.run_files(fleet.FleetJob(command="plan", to=TO, from_=FROM, with_diff=False), gen(), jobs=2)
+    it = fleet.run_files(fleet.FleetJob(command="plan", request=Request.build(to=TO, from_=FROM), with_diff=False), gen(), jobs=2)
     for _ in range(5):
         next(it)
     it.close()

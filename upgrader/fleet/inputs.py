@@ -13,10 +13,14 @@ import os
 import stat
 import sys
 from itertools import chain
-from typing import IO, Any, Callable, Iterable, Iterator, Optional
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional
 
 from ..carriers.registry import CONF_GLOBS, walk_globs
 from ..errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..request import Request
+    from ..versions import Release
 
 DEFAULT_INCLUDE = CONF_GLOBS
 # Hidden files and directories (.git, our own temp files ".x.conf.XXXX.kvupgrade") and our backups.
@@ -135,6 +139,7 @@ class Inventory:
     def __init__(self, source: str, entries: list[tuple[str, str, int]]) -> None:
         self.source = source
         self.entries = entries
+        self.sources: dict[str, Optional[Release]] = {}  # entry version -> release (None: auto), by validate
         base = os.path.dirname(os.path.abspath(source))
         self.exact: dict[str, str] = {}
         self.globs: list[tuple[str, str]] = []
@@ -159,13 +164,23 @@ class Inventory:
         return cls(path, entries)
 
     def validate(self, resolve: Callable[[str], Any]) -> None:
+        """Resolve every entry's version once, at load: an error names the entry and its line."""
+        from ..request import is_auto
+
         for pat, ver, line in self.entries:
-            if ver.strip().lower() == "auto":
+            if is_auto(ver):
+                self.sources[ver] = None
                 continue
             try:
-                resolve(ver)
+                self.sources[ver] = resolve(ver)
             except Exception as e:  # VersionError: name the entry, not just the version
                 raise InputError(f"{pat}: {e}", self.source, line or None) from None
+
+    def request_for(self, path: str, request: "Request") -> "Request":
+        """``request`` from the source release the inventory gives ``path`` (validated); a file no
+        entry matches keeps the request's own (``--from``)."""
+        ver = self.version_for(path)
+        return request if ver is None else request.with_source(self.sources[ver])
 
     def version_for(self, path: str) -> Optional[str]:
         a = os.path.abspath(path)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import sys
 from collections import deque
-from dataclasses import replace
 from itertools import chain, islice
 from typing import Any, Iterable, Iterator, Optional
 
@@ -63,10 +62,6 @@ class Worker:
     """Processes files one at a time for a job (in a worker process, or in-process for one job)."""
 
     def __init__(self, job: FleetJob) -> None:
-        if job.matrix is None:
-            from ..matrix import load_matrix
-
-            job = replace(job, matrix=load_matrix(job.matrix_path, job.overlays))
         self.job = job
         self.journal = None
         if job.manifest and job.command == "apply":
@@ -112,25 +107,21 @@ class Worker:
         j = self.job
         if os.path.isdir(path):
             return _error_dict(path, f"{path}: is a directory, and no file in it matches the --include globs"
-                                     f" (default: {', '.join(carrier_globs(j.kind)[0])})")
+                                     f" (default: {', '.join(carrier_globs(j.request.kind)[0])})")
+        m = j.request.matrix
         try:
-            from_ = j.from_
-            if j.inventory is not None:
-                from_ = j.inventory.version_for(path) or from_
-            if j.command == "check":
-                o = plan_file(path, to=j.to, from_=j.to, matrix=j.matrix, kind=j.kind)
-            elif j.command == "plan":
-                o = plan_file(path, to=j.to, from_=from_, matrix=j.matrix, settings=j.settings, kind=j.kind)
+            req = j.request if j.inventory is None else j.inventory.request_for(path, j.request)
+            if j.command == "apply":
+                o = apply_file(path, request=req, backup=j.backup, backup_dir=self.backup_dir_for(path),
+                               lock_timeout=j.lock_timeout, before_replace=self.journal.record if self.journal else None)
             else:
-                o = apply_file(path, to=j.to, from_=from_, backup=j.backup, backup_dir=self.backup_dir_for(path),
-                               matrix=j.matrix, settings=j.settings, lock_timeout=j.lock_timeout, kind=j.kind,
-                               before_replace=self.journal.record if self.journal else None)
-            return outcome_to_dict(o, j.matrix, with_diff=j.with_diff)
+                o = plan_file(path, request=req)
+            return outcome_to_dict(o, m, with_diff=j.with_diff)
         except Exception as exc:  # isolation: a bug met on one file is that file's error, not the run's
             if os.environ.get("KVUPGRADE_DEBUG"):
                 import traceback
 
-                detail = _masked_for(path, traceback.format_exc(), j.matrix)  # a traceback quotes values
+                detail = _masked_for(path, traceback.format_exc(), m)  # a traceback quotes values
             else:  # no message: it could quote a secret from the file
                 detail = f"{type(exc).__name__} (set KVUPGRADE_DEBUG=1 for a traceback)"
             return _error_dict(path, f"{path}: internal error, file left untouched: {detail}")
@@ -218,7 +209,8 @@ def _parallel(job: FleetJob, items: Iterator[Item], workers: int, chunk: int) ->
     from concurrent.futures.process import BrokenProcessPool
 
     ctx = _mp_context()
-    child_job = job if ctx.get_start_method() == "fork" else replace(job, matrix=None)
+    # fork: workers inherit the request and its loaded matrix; spawn pickles them (the matrix is data)
+    child_job = job
     window = workers * WINDOW_PER_WORKER
 
     def pool() -> ProcessPoolExecutor:
