@@ -3,6 +3,8 @@ each file is transformed exactly once and no marker comment is doubled."""
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import os
 import subprocess
@@ -11,6 +13,8 @@ from pathlib import Path
 
 from tests.test_fleet import FROM, MARKER, REPO, TO, make_fleet
 from upgrader.manifest import read_manifest
+
+pytestmark = pytest.mark.slow  # two full applies racing on one fleet, in subprocesses (CI runs it)
 
 
 def test_two_concurrent_applies_on_the_same_fleet(tmp_path: Path) -> None:

@@ -3,6 +3,8 @@ rerun finishes the job and one rollback with the manifest restores every origina
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import random
 import shutil
@@ -16,6 +18,8 @@ from tests.test_fleet import FROM, REPO, TO, make_fleet
 from upgrader import fileio, fleet
 from upgrader.manifest import read_manifest
 from upgrader.request import Request
+
+pytestmark = pytest.mark.slow  # SIGKILLs a 200-file apply eight times (CI runs it)
 
 N_FILES = 200
 KILLS = 8

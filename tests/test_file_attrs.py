@@ -196,7 +196,7 @@ def _stale(folder: Path, name: str, age: float = 3600.0) -> Path:
 @pytest.mark.parametrize("command", ["apply", "rollback"])
 def test_temp_files_of_a_killed_run_are_removed_by_the_next_apply_or_rollback(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
-    from tests.test_fleet import kv as kv_fleet
+    from tests.test_fleet import kv_process as kv_fleet  # the sweep keys on the run's process start
 
     d = tmp_path / "etc"
     d.mkdir()

@@ -12,6 +12,8 @@ from typing import Optional
 
 import pytest
 
+from tests.clirun import Ran
+from tests.clirun import kv as clirun
 from upgrader import fleet
 from upgrader.report import jsonout
 from upgrader.request import Request
@@ -55,15 +57,34 @@ def make_fleet(root: Path, n: int, bad: bool = True) -> dict[str, bytes]:
 
 
 def kv(*args: str, cwd: Optional[Path] = None, stdin: Optional[str] = None,
-       env: Optional[dict[str, str]] = None, lockdir: Optional[Path] = None) -> subprocess.CompletedProcess[str]:
+       env: Optional[dict[str, str]] = None, lockdir: Optional[Path] = None) -> Ran:
+    """The command line in-process (tests/clirun.py: the console script's entry point, click's
+    isolation); worker pools still fork real processes. The few tests that need a terminal or a
+    signal start a subprocess of their own."""
+    e = {"FORCE_COLOR": None, **(env or {})}
+    if lockdir is not None:
+        e["KVUPGRADE_LOCK_DIR"] = str(lockdir)
+    old = os.getcwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        return clirun(*args, stdin=stdin, env=e)  # type: ignore[arg-type]
+    finally:
+        os.chdir(old)
+
+
+def kv_process(*args: str, env: Optional[dict[str, str]] = None,
+               lockdir: Optional[Path] = None) -> subprocess.CompletedProcess[str]:
+    """The command line in a fresh process, for what depends on the process itself (e.g. the
+    temp-file sweep removes only files older than the run's process)."""
     e = dict(os.environ)
     e.pop("FORCE_COLOR", None)
     e["PYTHONPATH"] = str(REPO)
     if lockdir is not None:
         e["KVUPGRADE_LOCK_DIR"] = str(lockdir)
     e.update(env or {})
-    return subprocess.run([sys.executable, "-m", "upgrader", *args], capture_output=True, text=True, cwd=cwd,
-                          input=stdin, env=e, timeout=120)
+    return subprocess.run([sys.executable, "-m", "upgrader", *args], capture_output=True, text=True, env=e,
+                          timeout=120)
 
 
 def jsonl(stdout: str) -> tuple[list[dict], dict]:

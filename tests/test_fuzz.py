@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a 20-second coverage-guided fuzzing run (CI runs it)
+
 SECONDS = int(os.environ.get("KVUPGRADE_FUZZ_SECONDS", "20"))
 
 

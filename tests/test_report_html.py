@@ -20,6 +20,8 @@ from upgrader.api import plan_file
 from upgrader.matrix import load_matrix
 from upgrader.report.jsonout import outcome_to_dict, summary
 
+pytestmark = pytest.mark.slow  # starts headless Chromium (CI runs it)
+
 SECRET = "Ht-9d2b-PLANTED-secret"
 ROW = f"port 6666\nworkers 8\nrocksdb.row_cache_size 1024\nrequirepass {SECRET}\nmasterauth {SECRET}\n"
 PLAIN = "port 6667\nrocksdb.block_cache_size 2048\n"

@@ -18,6 +18,8 @@ from upgrader.matrix import load_matrix
 from upgrader.planner import plan_text
 from upgrader.settings import Settings
 
+pytestmark = pytest.mark.slow  # starts real Kvrocks servers (CI runs it)
+
 STARTUP_LIMIT_S = 20.0
 
 

@@ -6,9 +6,6 @@ it (and for its parts on either side of a '#', which the two grammars read diffe
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -35,8 +32,11 @@ def needles() -> list[str]:
 
 
 def run(*args: str) -> str:
-    r = subprocess.run([sys.executable, "-m", "upgrader", *args], capture_output=True, text=True,
-                       env={**os.environ, "NO_COLOR": "1"}, timeout=120)
+    """stdout and stderr of the command line, run in-process through the console script's entry
+    point (tests/clirun.py): the same code path as a subprocess, without an interpreter start."""
+    from tests.clirun import kv
+
+    r = kv(*args)
     return r.stdout + r.stderr
 
 

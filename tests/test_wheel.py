@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+
+pytestmark = pytest.mark.slow  # builds and installs the wheel (CI runs it)
 
 
 def test_wheel_is_self_contained(tmp_path: Path, repo_root: Path) -> None:

@@ -153,3 +153,11 @@ def ansible(tmp_path_factory: pytest.TempPathFactory) -> AnsibleEnv:
 def read_result(path: Path) -> dict:
     """A result the playbook registered and dumped with ansible.builtin.copy."""
     return json.loads(path.read_text())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Real ansible-playbook runs take seconds each: slow (CI runs them, plain `pytest -q` does not)."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.slow)
