@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Optional
 from ..confmodel import parse_line, split_lines
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..findings import Finding
     from .context import Ctx
     from .engine import UnitOutcome
 
@@ -87,102 +86,27 @@ def writes_conf(doc: Heredoc, ctx: Ctx) -> bool:
     return hits >= 1 if named else (hits >= 2 and 2 * hits > len(keys))
 
 
-def _templated_value(ctx: Ctx, key: str, value: str) -> str:
-    """What a check can use for a value the shell expands (key-level checks still fire)."""
+def _default(value: str) -> Optional[str]:
     whole = _DEFAULTED.match(value)
-    if whole:
-        return whole.group(1)
-    m = ctx.matrix
-    st = next((s for s in (m.state(key, r.version) for r in reversed(m.releases)) if s), None)
-    if st is not None and st.type not in ("string", "multistring") and st.default not in (None, ""):
-        return st.default
-    return value
+    return whole.group(1) if whole else None
 
 
 def plan_heredoc(ctx: Ctx, doc: Heredoc) -> UnitOutcome:
     """The body planned as a kvrocks.conf; changed literal lines spliced back, templated ones refused."""
-    from ..planner import plan_text
-    from .engine import Splice, UnitOutcome, carrier_finding, map_back, refuse
+    from .embedded import Embedded, plan_embedded
 
-    label = f"here-document at line {doc.line} (<<{'-' if doc.tabs else ''}{doc.delimiter})"
-    conf_lines: list[str] = []
-    pads: list[str] = []
-    templated: dict[int, str] = {}
-    extra: list[Finding] = []
-    for idx, (_, raw, _) in enumerate(doc.body):
-        body = raw.lstrip("\t") if doc.tabs else raw
-        pads.append(raw[:len(raw) - len(body)])
-        if doc.quoted or not _EXPANSION.search(body):
-            conf_lines.append(body)
-            continue
-        ln = parse_line(body, "", 2, "quoted")
-        line_no = doc.line + 1 + idx
-        if ln.kind != "directive":
-            conf_lines.append(body)
-            continue
-        if _EXPANSION.search(ln.key):
-            templated[idx] = "its key is expanded by the shell when the script runs"
-            extra.append(carrier_finding(
-                "templated-key", ln.key, "info",
-                f"{label}: the key {ln.key} is expanded when the script runs; the line is not checked.", line_no))
-            conf_lines.append("")
-            continue
-        templated[idx] = f"the value {ln.value} is expanded by the shell when the script runs; change its source"
-        if ctx.matrix.is_secret(ln.key):
-            extra.append(carrier_finding(
-                "templated-value", ln.key, "info",
-                f"{label}: the value of {ln.key} is decided when the script runs; only the key is checked.",
-                line_no))
-        else:
-            extra.append(carrier_finding(
-                "templated-value", ln.key, "info",
-                f"{label}: the value of {ln.key} ({ln.value}) is decided when the script runs; only the key is"
-                " checked.", line_no))
-        conf_lines.append(f"{ln.key} {_templated_value(ctx, ln.key, ln.value)}")
-    conf = "".join(t + "\n" for t in conf_lines)
-    plan = plan_text(conf, to=ctx.target, from_=ctx.from_, path=ctx.path, matrix=ctx.matrix, settings=ctx.settings)
-    d = map_back(conf_lines, plan)
-    first = doc.line + 1
-    by_line: dict[int, list[Finding]] = {}
-    for f in plan.findings:
-        idx = d.index(f)
-        if f.applied and f.edit is not None and f.edit.lineno and idx is not None:
-            by_line.setdefault(idx, []).append(f)
-        f.line = first + idx if idx is not None else None
-        if f.line is None:
-            f.message = f"{label}: {f.message}"
-    splices: list[Splice] = []
-    for idx in sorted(set(d.changes) | set(d.unmapped)):
-        off, raw, eol = doc.body[idx]
-        why = d.unmapped.get(idx) or templated.get(idx) or _unwritable(doc, d.changes[idx])
-        if why:
-            for f in by_line.get(idx, []):
-                refuse(f, why)
-            continue
-        sep = eol or "\n"
-        splices.append(Splice(off, off + len(raw), sep.join(pads[idx] + t for t in d.changes[idx])))
-    if d.appends:
-        why = _unwritable(doc, d.appends)
-        last = max((i for i, (_, r, _) in enumerate(doc.body) if r.strip()), default=None)
-        if why or last is None:
-            for f in plan.findings:
-                if f.applied and f.edit is not None and d.index(f) is None:
-                    refuse(f, why or "the here-document is empty")
-        else:
-            off, raw, eol = doc.body[last]
-            sep = eol or "\n"
-            splices.append(Splice(off + len(raw), off + len(raw), "".join(sep + pads[last] + t for t in d.appends)))
-    return UnitOutcome(plan, extra + plan.findings, splices)
-
-
-def _unwritable(doc: Heredoc, lines: list[str]) -> Optional[str]:
-    """Why these new lines cannot go into the body as written (None: they can)."""
-    for t in lines:
+    def unwritable(t: str) -> Optional[str]:
         if (t.lstrip("\t") if doc.tabs else t) == doc.delimiter:
             return f"a new line would read as the delimiter {doc.delimiter}"
         if not doc.quoted and (_EXPANSION.search(t) or "\\" in t):
             return "the new line holds '$', '`' or '\\', which the shell would expand in this here-document"
-    return None
+        return None
+
+    pads = [raw[:len(raw) - len(raw.lstrip("\t"))] if doc.tabs else "" for _, raw, _ in doc.body]
+    e = Embedded(f"here-document at line {doc.line} (<<{'-' if doc.tabs else ''}{doc.delimiter})", doc.line + 1,
+                 doc.body, pads, unwritable)
+    expression = (lambda s: False) if doc.quoted else (lambda s: bool(_EXPANSION.search(s)))
+    return plan_embedded(ctx, e, expression, _default, "the script runs")
 
 
 def conf_heredocs(ctx: Ctx) -> tuple[list[UnitOutcome], list[tuple[int, int]]]:
