@@ -106,7 +106,7 @@ def plan_embedded(ctx: Ctx, e: Embedded, expression: Callable[[str], bool],
         splices.append(Splice(off, off + len(raw), sep.join(e.pads[idx] + t for t in d.changes[idx])))
     if d.appends:
         why = next((w for w in map(e.unwritable, d.appends) if w), None)
-        last = max((i for i, (_, r, _) in enumerate(e.lines) if r.strip()), default=None)
+        last = max((i for i, (_, r, _) in enumerate(e.lines) if r.strip() and i not in e.drop), default=None)
         if why or last is None:
             for f in plan.findings:
                 if f.applied and f.edit is not None and d.index(f) is None:
