@@ -128,6 +128,7 @@ def units(ctx: Ctx) -> list[Piece]:
 
     from ..argv import flags_unit
     from ..engine import Unit
+    from ..images import image_evidence
     from ..yamlargs import list_findings
     from ..yamltext import compose_all, get, text_of
 
@@ -154,6 +155,8 @@ def units(ctx: Ctx) -> list[Piece]:
                 unit.findings += list_findings(label, listed, ctx.matrix, strict=False)
                 unit.findings += conf_flag_findings(label, args)
             unit.source_hint = ctx.image_release(image)
+            if ctx.is_kvrocks_image(image):
+                image_evidence(ctx, unit, get(svc, "image"))
             unit.findings += volume_findings(label, svc, image)
             out.append(unit)
     return out

@@ -62,6 +62,10 @@ def container_unit(ctx: Ctx, doc: Node, c: Node) -> Optional[Unit]:
     unit = flags_unit(label, words, None, ctx.matrix, kind="flags-k8s")
     unit.findings += findings
     unit.source_hint = ctx.image_release(image)
+    if ctx.is_kvrocks_image(image):
+        from ..images import image_evidence
+
+        image_evidence(ctx, unit, get(c, "image"))
     return unit
 
 

@@ -59,6 +59,10 @@ def resource_unit(ctx: Ctx, doc: Node) -> Unit:
     else:
         unit = Unit(label=label, plan_empty=True)
     unit.source_hint = ctx.image_release(text_of(get(spec, "image")))
+    if ctx.is_kvrocks_image(text_of(get(spec, "image"))):
+        from ..images import image_evidence
+
+        image_evidence(ctx, unit, get(spec, "image"))
     wanted: dict[int, str] = {}
     for i, occ in enumerate(unit.occurrences):
         if occ.key.lower() in OPERATOR_SET:
