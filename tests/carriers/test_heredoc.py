@@ -6,7 +6,7 @@ import pytest
 
 from upgrader.carriers import detect_kind
 from upgrader.carriers.heredoc import heredocs
-from upgrader.errors import InputError
+from upgrader.errors import NoKvrocksContent
 
 from .fixtures import assert_masked, fixture
 from .helpers import ROW_CACHE, apply_twice, assert_only, by_id, plan
@@ -47,7 +47,7 @@ def test_tab_stripping_heredoc_keeps_the_tabs_and_the_flags_after_it():
 def test_a_unit_file_written_by_a_script_is_data_not_a_command():
     text = fixture("heredoc-not-conf.sh")
     assert detect_kind("install.sh", text) == "flags-shell"
-    with pytest.raises(InputError, match="no kvrocks settings"):
+    with pytest.raises(NoKvrocksContent, match="neither runs kvrocks nor writes a kvrocks.conf"):
         plan(text, path="install.sh")
 
 

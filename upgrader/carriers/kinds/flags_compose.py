@@ -143,6 +143,8 @@ def units(ctx: Ctx) -> list[Piece]:
                 continue
             label = f"service {k.value}"
             if get(svc, "command") is None and get(svc, "entrypoint") is None:
+                if ctx.is_kvrocks_image(image):
+                    out.append(settingless(ctx, label, svc, image))
                 continue
             args, found = service_argv(ctx, label, svc)
             if found:
@@ -159,7 +161,43 @@ def units(ctx: Ctx) -> list[Piece]:
                 image_evidence(ctx, unit, get(svc, "image"))
             unit.findings += volume_findings(label, svc, image)
             out.append(unit)
+    if not out:
+        from ...errors import NoKvrocksContent
+
+        raise NoKvrocksContent("a Compose file with no service running a kvrocks image; nothing to plan", ctx.path)
     return out
+
+
+def settingless(ctx: Ctx, label: str, svc: Node, image: str | None) -> Piece:
+    """A service that only names the image: it runs on the image's built-in kvrocks.conf (builtin.py).
+    Its environment is reported, by name only: the image reads no environment variable."""
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    from ..builtin import outcome
+    from ..engine import carrier_finding
+    from ..images import retag
+    from ..yamltext import get
+
+    node = get(svc, "image")
+    line = node.start_mark.line + 1 if node is not None else None
+    done = outcome(ctx, label, line, ctx.image_release(image), ctx.from_)
+    env = get(svc, "environment")
+    names: list[str] = []
+    if isinstance(env, MappingNode):
+        names = [str(k.value) for k, _ in env.value]
+    elif isinstance(env, SequenceNode):
+        names = [str(getattr(i, "value", "")).split("=", 1)[0] for i in env.value]
+    if names:
+        done.findings.append(carrier_finding(
+            "image-ignores-environment", "environment", "info",
+            f"{label}: sets {', '.join(n for n in names[:8] if n)}{' …' if len(names) > 8 else ''} in its"
+            " environment, which the kvrocks image does not read: the node runs on the image's built-in"
+            " kvrocks.conf. Pass settings as command: flags or mount a kvrocks.conf.",
+            next(k.start_mark.line + 1 for k, v in svc.value if v is env)))
+    splices, found = retag(ctx, node, label)
+    done.splices += splices
+    done.findings += found
+    return done
 
 
 def volume_findings(label: str, svc: MappingNode, image: str | None) -> list[Finding]:

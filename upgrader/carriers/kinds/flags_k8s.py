@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..engine import Piece, Unit
 
 
-def container_unit(ctx: Ctx, doc: Node, c: Node) -> Optional[Unit]:
+def container_unit(ctx: Ctx, doc: Node, c: Node) -> Optional[Piece]:
     from ruamel.yaml.nodes import SequenceNode
 
     from ..argv import flags_unit
@@ -52,6 +52,17 @@ def container_unit(ctx: Ctx, doc: Node, c: Node) -> Optional[Unit]:
         findings += list_findings(label, got[1:], ctx.matrix, strict=True)
     elif not ctx.is_kvrocks_image(image):
         return None
+    elif not isinstance(args, SequenceNode):  # the image as it comes: its built-in kvrocks.conf
+        from ..builtin import outcome
+        from ..images import retag
+
+        node = get(c, "image")
+        done = outcome(ctx, label, node.start_mark.line + 1 if node is not None else None,
+                       ctx.image_release(image), ctx.from_)
+        splices, found = retag(ctx, node, label)
+        done.splices += splices
+        done.findings += found
+        return done
     if isinstance(args, SequenceNode):
         got, _ = seq_args(args, "k8s")
         box = YamlList(ctx.text, args)

@@ -68,6 +68,11 @@ def units(ctx: Ctx) -> list[Piece]:
             out.append(unit)
             break
         pos = max(lexed.end + 1, pos + 1)
+    if not out:
+        from ...errors import NoKvrocksContent
+
+        raise NoKvrocksContent("a shell script that neither runs kvrocks nor writes a kvrocks.conf; nothing to plan",
+                               ctx.path)
     return out
 
 
