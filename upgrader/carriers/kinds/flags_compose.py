@@ -164,7 +164,7 @@ def units(ctx: Ctx) -> list[Piece]:
     if not out:
         from ...errors import NoKvrocksContent
 
-        raise NoKvrocksContent("a Compose file with no service running a kvrocks image; nothing to plan", ctx.path)
+        raise NoKvrocksContent("no kvrocks settings found: no Compose service runs a kvrocks image", ctx.path)
     return out
 
 

@@ -71,7 +71,7 @@ def units(ctx: Ctx) -> list[Piece]:
     if not out:
         from ...errors import NoKvrocksContent
 
-        raise NoKvrocksContent("a shell script that neither runs kvrocks nor writes a kvrocks.conf; nothing to plan",
+        raise NoKvrocksContent("no kvrocks settings found: the script neither runs kvrocks nor writes a kvrocks.conf",
                                ctx.path)
     return out
 
