@@ -179,14 +179,14 @@ def test_read_only_filesystem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_file_changed_between_read_and_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     p = tmp_path / "k.conf"
     p.write_text(GOOD)
-    real_plan = upgrader.api.plan_text
+    real_plan = upgrader.api.plan_any  # the one dispatcher apply_file plans through
 
     def plan_then_someone_writes(*a, **k):  # type: ignore[no-untyped-def]
         plan = real_plan(*a, **k)
         p.write_text(GOOD + "workers 4\n")  # e.g. Kvrocks' CONFIG REWRITE
         return plan
 
-    monkeypatch.setattr(upgrader.api, "plan_text", plan_then_someone_writes)
+    monkeypatch.setattr(upgrader.api, "plan_any", plan_then_someone_writes)
     out = apply_file(str(p), from_="2.12.0", to="2.14.0", backup=False)
     assert out.error and "changed since it was read" in out.error
     assert p.read_text() == GOOD + "workers 4\n"  # the other writer's content survives

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from upgrader.build_features import build_dependent, features_from_keys, features_from_startup, probe_config
 from upgrader.matrix import load_matrix
-from upgrader.planner import Settings, plan_text
-from upgrader.registry import MARKER
+from upgrader.planner import plan_text
+from upgrader.settings import Settings
+from upgrader.settings import MARKER
 
 TLS = "tls-port 6443\ntls-key-file-pass Kp-77-PLANTED\nport 6666\n"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from upgrader.carriers.detect import KINDS
-from upgrader.registry import MARKER
+from upgrader.settings import MARKER
 
 from .clirun import kv
 

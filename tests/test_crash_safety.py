@@ -15,6 +15,7 @@ from pathlib import Path
 from tests.test_fleet import FROM, REPO, TO, make_fleet
 from upgrader import fileio, fleet
 from upgrader.manifest import read_manifest
+from upgrader.request import Request
 
 N_FILES = 200
 KILLS = 8
@@ -23,7 +24,7 @@ KILLS = 8
 def _expected(tmp_path: Path, files: dict[str, bytes], root: Path) -> dict[str, bytes]:
     ref = tmp_path / "reference"
     shutil.copytree(root, ref)
-    job = fleet.FleetJob(command="apply", to=TO, from_=FROM, backup=False, with_diff=False)
+    job = fleet.FleetJob(command="apply", request=Request.build(to=TO, from_=FROM), backup=False, with_diff=False)
     recs = list(fleet.run_files(job, [str(ref / os.path.relpath(p, root)) for p in files], jobs=1))
     assert all(r["status"] != "error" for r in recs)
     return {p: (ref / os.path.relpath(p, root)).read_bytes() for p in files}

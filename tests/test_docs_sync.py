@@ -39,3 +39,19 @@ def test_reliability_page_names_only_tests_that_exist(repo_root: Path) -> None:
     named = set(re.findall(r"`(test_\w+)", text))
     assert named, "the page names no test"
     assert not sorted(named - defined), sorted(named - defined)
+
+
+def test_every_output_format_module_is_registered_and_offered(repo_root: Path) -> None:
+    """A module of upgrader/report/ that renders a whole run (``render``) is a format: it is in
+    report.FORMATS, which is also what --format offers; nothing else is."""
+    import ast
+
+    from upgrader import cli, report
+
+    renderers = set()
+    for path in (repo_root / "upgrader" / "report").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if any(isinstance(n, ast.FunctionDef) and n.name == "render" for n in tree.body):
+            renderers.add(f"upgrader.report.{path.stem}")
+    assert renderers == set(report.FORMATS.values())
+    assert [f.value for f in cli.Format] == list(report.FORMATS)

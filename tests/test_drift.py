@@ -50,16 +50,16 @@ def test_release_from_info() -> None:
 def test_source_release_for_plan_live() -> None:
     dev = node({}, version="unstable", sha="54929cd0")
     assert source_release(dev, M)[0] == V214
-    assert source_release(dev, M, "2.13.0")[0] == V213  # a branch-cut guess yields to --from
+    assert source_release(dev, M, V213)[0] == V213  # a branch-cut guess yields to --from
     unknown = node({}, version="unstable", sha="deadbeef")
     with pytest.raises(SourceReleaseError) as exc:
         source_release(unknown, M)
     assert "--from" in str(exc.value) and "127.0.0.1:6666" in str(exc.value)
-    assert source_release(unknown, M, "2.12.0")[0] == V212
+    assert source_release(unknown, M, V212)[0] == V212
     exact = node({}, version="2.10.1", sha="dc4d5303")
-    assert source_release(exact, M, "auto")[0] == (2, 10, 1)
+    assert source_release(exact, M, None)[0] == (2, 10, 1)
     with pytest.raises(SourceReleaseError, match="runs 2.10.1"):
-        source_release(exact, M, "2.12.0")
+        source_release(exact, M, V212)
 
 
 # --- values as the release reads them ---------------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 
 from upgrader import fleet
 from upgrader.report import jsonout
+from upgrader.request import Request
 
 REPO = Path(__file__).resolve().parent.parent
 TO = "2.14.0"
@@ -139,18 +140,20 @@ def test_apply_parallel_matches_sequential(tmp_path: Path) -> None:
 
 def test_json_stream_is_byte_identical_to_the_whole_document_render(tmp_path: Path) -> None:
     from upgrader.matrix import load_matrix
+    from upgrader.report.writers import report_writer
 
     m = load_matrix()
     paths = list(make_fleet(tmp_path, 6))
-    job = fleet.FleetJob(command="plan", to=TO, from_=FROM, matrix=m)
+    job = fleet.FleetJob(command="plan", request=Request.build(to=TO, from_=FROM, matrix=m))
     files = list(fleet.run_files(job, paths, jobs=1))
     meta = {"tool_version": "t", "data_version": m.data_version}
     for recs in (files, []):
         out = io.StringIO()
-        sink = fleet.Sink("json", "plan", meta, out)
+        writer = report_writer("json", "plan", out)
+        writer.begin(meta)
         for f in recs:
-            sink.file(f)
-        sink.finish(jsonout.summary(recs))
+            writer.file(f)
+        writer.end(jsonout.summary(recs))
         assert out.getvalue() == jsonout.render(recs, jsonout.summary(recs), "plan", meta)
 
 
@@ -300,7 +303,7 @@ def test_internal_error_on_one_file_is_that_files_error(tmp_path: Path, monkeypa
         return real(path, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(api, "plan_file", flaky)
-    recs = list(fleet.run_files(fleet.FleetJob(command="plan", to=TO, from_=FROM), paths, jobs=1))
+    recs = list(fleet.run_files(fleet.FleetJob(command="plan", request=Request.build(to=TO, from_=FROM)), paths, jobs=1))
     assert [x["status"] for x in recs] == ["changed", "error", "changed", "unchanged"]
     assert "internal error" in recs[1]["error"] and "secret" not in recs[1]["error"]
 
@@ -317,7 +320,7 @@ def test_worker_pool_memory_is_bounded_by_the_window(tmp_path: Path) -> None:
             consumed += 1
             yield paths[i % 3]
 
-    it = fleet.run_files(fleet.FleetJob(command="plan", to=TO, from_=FROM, with_diff=False), gen(), jobs=2)
+    it = fleet.run_files(fleet.FleetJob(command="plan", request=Request.build(to=TO, from_=FROM), with_diff=False), gen(), jobs=2)
     for _ in range(5):
         next(it)
     it.close()

@@ -82,7 +82,7 @@ def test_row_cache_case_to_the_megabyte(row_cache_conf: str) -> None:
 
 def test_row_cache_still_ignored_when_the_line_is_kept(row_cache_conf: str) -> None:
     # Even if the fix is deselected, 2.13.0 ignores the key: the model counts 0 MB.
-    from upgrader.planner import Settings
+    from upgrader.settings import Settings
 
     plan = plan_text(row_cache_conf, from_="2.12.1", to="2.13.0", settings=Settings(ignore=frozenset({"comment_out"})))
     assert plan.impact["memory_mb"]["after"] == 5888

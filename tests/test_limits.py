@@ -20,6 +20,7 @@ from upgrader.api import apply_file, plan_file
 from upgrader.errors import InputError
 from upgrader.fleet import Inventory
 from upgrader.planner import plan_text
+from upgrader.request import Request
 
 REPO = Path(__file__).resolve().parent.parent
 HELM = "kvrocks:\n  config:\n    port: 6666\n    rocksdb.row_cache_size: 1024\n"
@@ -212,7 +213,7 @@ def test_carrier_edits_diff_only_around_the_splices(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(engine.difflib, "SequenceMatcher", Spy)
     notes = "notes: |\n" + "  same line\n" * 5000
     text = HELM + notes + "config:\n  rocksdb.row_cache_size: 5\n"
-    p = plan_any(text, to="2.14.0", from_="2.12.1", kind="helm-values")
+    p = plan_any(text, Request.build(to="2.14.0", from_="2.12.1", kind="helm-values"))
     assert p.changed and max(sizes) < 20, sizes
     full = engine._edits(text.splitlines(), p.new_text.splitlines(), [(0, len(text.splitlines()), 0,
                                                                          len(p.new_text.splitlines()))], "x")
@@ -250,7 +251,7 @@ def test_rewrite_may_end_past_the_yaml_size_limit(monkeypatch: pytest.MonkeyPatc
     from upgrader.carriers import plan_any
 
     monkeypatch.setattr(limits, "MAX_YAML_CHARS", len(HELM))
-    p = plan_any(HELM, to="2.14.0", from_="2.12.1", kind="helm-values")
+    p = plan_any(HELM, Request.build(to="2.14.0", from_="2.12.1", kind="helm-values"))
     assert p.changed and len(p.new_text) > len(HELM)
     assert all(f.applied for f in p.findings if f.option == "rocksdb.row_cache_size")
 

@@ -25,7 +25,7 @@ from markdown_it import MarkdownIt
 from upgrader import __version__
 from upgrader.api import plan_file
 from upgrader.diff import unified
-from upgrader.fleet import Sink
+from upgrader.report.writers import report_writer
 from upgrader.matrix import load_matrix
 from upgrader.redact import Redactor
 from upgrader.report import markdown, text
@@ -49,14 +49,15 @@ blob = st.lists(piece, max_size=8).map(b"".join)
 
 
 def render_all(files: list[dict[str, Any]]) -> dict[str, str]:
-    """Each format as a fleet run writes it (the Sink), text with and without colour."""
+    """Each format as a fleet run writes it (its report writer), text with and without colour."""
     out = {}
     for fmt, colour in [(f, False) for f in FORMATS] + [("text", True)]:
         buf = StringIO()
-        sink = Sink(fmt, "plan", META, buf, colour=colour)
+        writer = report_writer(fmt, "plan", buf, colour=colour)
+        writer.begin(META)
         for f in files:
-            sink.file(f)
-        sink.finish(summary(files))
+            writer.file(f)
+        writer.end(summary(files))
         out[fmt + ("+colour" if colour else "")] = buf.getvalue()
     return out
 
@@ -262,7 +263,7 @@ def test_crlf_line_ends_are_not_shown_as_escapes() -> None:
 
 
 def test_fleet_table_and_stderr_show_option_names_escaped() -> None:
-    from upgrader.fleet import render_table
+    from upgrader.report.text import render_table
 
     s = summary([plan_bytes(f"port 6666\nk{ATTACK} 1\n".encode())] * 2)
     table = render_table(s, "plan")

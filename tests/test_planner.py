@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from upgrader.confmodel import Document
-from upgrader.planner import Settings, plan_text
-from upgrader.registry import MARKER
+from upgrader.planner import plan_text
+from upgrader.settings import Settings
+from upgrader.settings import MARKER
 from upgrader.versions import VersionError
 
 

@@ -302,7 +302,7 @@ def test_the_server_touches_nothing_outside_its_directory_and_reaches_nowhere(
 
 def test_after_a_timeout_the_server_is_stopped_and_its_directory_removed(
         kvrocks_bins: dict[Release, Path], tmp_path: Path) -> None:
-    v = judge(_bin(kvrocks_bins, "2.14.0"), _shipped((2, 13, 0)), matrix=M, timeout=0.05, grace=2.0,
+    v = judge(_bin(kvrocks_bins, "2.14.0"), _shipped((2, 13, 0)), matrix=M, timeout=0.001, grace=2.0,
               workdir_parent=tmp_path)
     assert v.timed_out and not v.started and v.fatal is None, _describe(v)
     assert v.exit_status is not None  # it was stopped, not left behind

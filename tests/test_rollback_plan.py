@@ -10,8 +10,9 @@ import pytest
 from upgrader.api import Outcome
 from upgrader.confmodel import Document
 from upgrader.matrix import load_matrix
-from upgrader.planner import Settings, plan_text
-from upgrader.registry import MARKER
+from upgrader.planner import plan_text
+from upgrader.settings import Settings
+from upgrader.settings import MARKER
 from upgrader.report import get as report_format
 from upgrader.report.jsonout import outcome_to_dict, summary
 from upgrader.values import check_value

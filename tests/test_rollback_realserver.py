@@ -15,7 +15,8 @@ import pytest
 
 from upgrader.build_features import features_from_startup, probe_config
 from upgrader.matrix import load_matrix
-from upgrader.planner import Settings, plan_text
+from upgrader.planner import plan_text
+from upgrader.settings import Settings
 
 STARTUP_LIMIT_S = 20.0
 

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from upgrader import report
 from upgrader.cli import app
+from upgrader.request import Request
 
 
 class Case(NamedTuple):
@@ -131,9 +132,10 @@ def test_the_cases_reach_the_paths_they_attack(tmp_path: Path) -> None:
 
 def test_equals_flag_finding_is_masked_and_still_explains_the_form() -> None:
     from upgrader.carriers import plan_any
+    from upgrader.request import Request
     from upgrader.report.jsonout import plan_to_dict
 
-    plan = plan_any(CASES["compose-equals"].text, to="2.14.0", from_="2.12.1", path="docker-compose.yml")
+    plan = plan_any(CASES["compose-equals"].text, Request.build(to="2.14.0", from_="2.12.1"), "docker-compose.yml")
     d = plan_to_dict(plan)
     eq = [x for x in d["findings"] if x["rule"] == "carrier/argv-equals"]
     assert eq and eq[0]["option"] == "requirepass" and "--requirepass ********" in eq[0]["message"]
@@ -193,7 +195,8 @@ def test_debug_traceback_of_an_internal_error_is_masked(tmp_path: Path, monkeypa
 
     monkeypatch.setattr(api, "plan_file", buggy)
     monkeypatch.setenv("KVUPGRADE_DEBUG", "1")
-    recs = list(fleet.run_files(fleet.FleetJob(command="plan", to="2.14.0", from_="2.12.0"), [str(p)], jobs=1))
+    job = fleet.FleetJob(command="plan", request=Request.build(to="2.14.0", from_="2.12.0"))
+    recs = list(fleet.run_files(job, [str(p)], jobs=1))
     err = recs[0]["error"]
     assert "internal error" in err and "Traceback" in err and "boom" in err
     assert "Dbg-PLANTED-fourteen" not in err and "K2w" not in err and "********" in err

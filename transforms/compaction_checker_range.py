@@ -20,7 +20,7 @@ import re
 from typing import Iterator, Optional
 
 from upgrader.confmodel import Line
-from upgrader.findings import Finding
+from upgrader.findings import Finding, Safety
 from upgrader.registry import Context, Transform, commented
 
 transform = Transform(
@@ -49,7 +49,7 @@ def _as_cron(ln: Line, hours: str) -> str:
     return ln.text[:ka] + CRON + ln.text[kb:va] + f"* {hours} * * *" + ln.text[vb:]
 
 
-def _proposal(a: int, b: int) -> tuple[Optional[str], str]:
+def _proposal(a: int, b: int) -> tuple[Optional[str], Safety]:
     """(cron hours, safety) for a range 2.9.0 refuses; (None, ...) when nothing sensible fits."""
     if a > 23 or b > 24:
         return None, "display"
@@ -66,7 +66,7 @@ def match(ctx: Context) -> Iterator[Finding]:
     for ln in ctx.doc.occurrences(KEY):
         m = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", ln.value)
         if cron is not None:
-            same = bool(m) and cron.value.split() == ["*", _hours(int(m.group(1)), int(m.group(2))), "*", "*", "*"]
+            same = m is not None and cron.value.split() == ["*", _hours(int(m.group(1)), int(m.group(2))), "*", "*", "*"]
             yield transform.finding(
                 KEY, "error",
                 f"{KEY} {ln.value} and {CRON} {cron.value!r} are both set: fatal from 2.9.0. The source ignored"

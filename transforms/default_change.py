@@ -24,7 +24,8 @@ from typing import Iterator, NamedTuple, Optional
 
 from upgrader.findings import Finding
 from upgrader.matrix import Event, OptionState
-from upgrader.registry import MARKER, Context, Transform
+from upgrader.registry import Context, Transform
+from upgrader.settings import MARKER
 from upgrader.values import ValueProblem, check_value, read_value
 from upgrader.versions import Release
 

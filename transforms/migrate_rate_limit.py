@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from upgrader.findings import Finding
-from upgrader.registry import MARKER, Context, Transform, replace_value
+from upgrader.registry import Context, Transform, replace_value
+from upgrader.settings import MARKER
 from upgrader.values import ValueProblem, read_int
 
 transform = Transform(

@@ -19,10 +19,17 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "plan_text": ("upgrader.planner", "plan_text"),
-    "Settings": ("upgrader.planner", "Settings"),
+    "Settings": ("upgrader.settings", "Settings"),
     "PlanError": ("upgrader.planner", "PlanError"),
     "plan_file": ("upgrader.api", "plan_file"),
     "plan_source_text": ("upgrader.api", "plan_source_text"),
+    "plan_request": ("upgrader.api", "plan_request"),
+    "secrets_in": ("upgrader.api", "secrets_in"),
+    "redactor": ("upgrader.api", "redactor"),
+    "Request": ("upgrader.request", "Request"),
+    "UnknownKind": ("upgrader.request", "UnknownKind"),
+    "CarrierOptions": ("upgrader.settings", "CarrierOptions"),
+    "decode": ("upgrader.confmodel", "decode"),
     "apply_file": ("upgrader.api", "apply_file"),
     "Outcome": ("upgrader.api", "Outcome"),
     "load_matrix": ("upgrader.matrix", "load_matrix"),
@@ -38,12 +45,14 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .api import Outcome, apply_file, plan_file, plan_source_text  # noqa: F401
-    from .confmodel import ConfigSyntaxError, Document  # noqa: F401
+    from .api import Outcome, apply_file, plan_file, plan_request, plan_source_text, redactor, secrets_in  # noqa: F401
+    from .confmodel import ConfigSyntaxError, Document, decode  # noqa: F401
     from .exitcodes import Exit  # noqa: F401
     from .findings import Finding, Plan  # noqa: F401
     from .matrix import Matrix, MatrixError, load_matrix  # noqa: F401
-    from .planner import PlanError, Settings, plan_text  # noqa: F401
+    from .planner import PlanError, plan_text  # noqa: F401
+    from .request import Request, UnknownKind  # noqa: F401
+    from .settings import CarrierOptions, Settings  # noqa: F401
     from .report.jsonout import plan_to_dict  # noqa: F401
     from .versions import VersionError  # noqa: F401
 

@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from .confmodel import ConfigSyntaxError
 from .errors import KvUpgradeError, NoKvrocksContent
 from .exitcodes import Exit
 from .fileio import Source, atomic_replace, check_content, locked, read_source, resolve, sweep_temps, write_backup
-from .carriers import plan_any, resolve_kind  # kind=None detects conf or a carrier (docs/CARRIERS.md)
+from .carriers import plan_any  # the one dispatcher: kind None detects conf or a carrier (docs/CARRIERS.md)
 from .findings import Plan
 from .matrix import Matrix, MatrixError
-from .planner import PlanError, Settings, plan_text
+from .planner import PlanError
+from .request import Request, UnknownKind
+from .settings import Settings
 from .versions import Release, VersionError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .redact import Redactor
 
 
 @dataclass
@@ -45,16 +50,56 @@ class Outcome:
         return Exit.CHANGES if self.plan.needs_action else Exit.OK
 
 
-def plan_source_text(text: str, *, to: Union[str, Release], from_: Union[str, Release, None] = None,
+Version = Union[str, Release]
+
+
+def _request(request: Optional[Request], to: Optional[Version], from_: Optional[Version], matrix: Optional[Matrix],
+             settings: Optional[Settings], kind: Optional[str]) -> Request:
+    """The request a keyword call describes, or the one given (then no keyword may say otherwise)."""
+    if request is None:
+        if to is None:
+            raise TypeError("give to= (the target release) or request=")
+        return Request.build(to=to, from_=from_, matrix=matrix, settings=settings, kind=kind)
+    if any(v is not None for v in (to, from_, matrix, settings, kind)):
+        raise TypeError("request= already holds to, from_, matrix, settings and kind; give one or the other")
+    return request
+
+
+def plan_source_text(text: str, *, to: Optional[Version] = None, from_: Optional[Version] = None,
                      path: Optional[str] = None, matrix: Optional[Matrix] = None,
-                     settings: Optional[Settings] = None, kind: Optional[str] = None) -> Plan:
+                     settings: Optional[Settings] = None, kind: Optional[str] = None,
+                     request: Optional[Request] = None) -> Plan:
     """Plan text of any carrier kind (``kind`` None detects it from ``path`` and content), with the
-    input checks a file gets (binary, empty, too large). For callers that read the file themselves,
-    such as the Ansible action plugin. Raises on bad input."""
+    input checks a file gets (binary, empty, too large). For callers that read the file themselves.
+    Raises on bad input."""
     from .confmodel import encode
 
+    req = _request(request, to, from_, matrix, settings, kind)
     check_content(encode(text), path or "<text>")
-    return _plan_kind(text, kind, path=path or "<text>", to=to, from_=from_, matrix=matrix, settings=settings)
+    return plan_any(text, req, path or "<text>")
+
+
+def plan_request(text: str, request: Request, path: Optional[str] = None) -> Plan:
+    """Plan one text of any carrier kind for a request built once (``Request.build``); pure."""
+    return plan_any(text, request, path)
+
+
+def secrets_in(text: str, matrix: Optional[Matrix] = None) -> list[str]:
+    """Every secret value a text holds, in any carrier's form, longest first: for masking what is
+    said about a file the library could not plan (``Outcome.secrets`` holds them for a file it read)."""
+    from .matrix import load_matrix
+    from .secretscan import scan
+
+    return sorted(scan(matrix or load_matrix(), text), key=len, reverse=True)
+
+
+def redactor(plan: Plan, matrix: Optional[Matrix] = None) -> "Redactor":
+    """The masking for everything shown about ``plan``: ``.text(t)`` masks a whole file's text (the
+    plan's old or new text, for a diff), ``.free(s)`` any message, ``.data(obj)`` JSON-like data."""
+    from .matrix import load_matrix
+    from .redact import Redactor
+
+    return Redactor(matrix or load_matrix(), plan.secrets)
 
 
 def _plan_errors(path: str, fn: Callable[[list[str]], Outcome], matrix: Optional[Matrix] = None) -> Outcome:
@@ -68,7 +113,7 @@ def _plan_errors(path: str, fn: Callable[[list[str]], Outcome], matrix: Optional
                       error_line=exc.lineno)
     except KvUpgradeError as exc:
         out = Outcome(path, error=exc.render(), error_line=exc.line, no_content=isinstance(exc, NoKvrocksContent))
-    except (VersionError, PlanError, MatrixError) as exc:
+    except (VersionError, PlanError, MatrixError, UnknownKind) as exc:
         out = Outcome(path, error=f"{path}: {exc}")
     if read:
         from .matrix import load_matrix
@@ -78,31 +123,25 @@ def _plan_errors(path: str, fn: Callable[[list[str]], Outcome], matrix: Optional
     return out
 
 
-def _plan_kind(text: str, kind: Optional[str], *, path: str, **kw: Any) -> Plan:
-    """A kvrocks.conf goes to the conf planner as before; any other carrier to upgrader.carriers."""
-    k = resolve_kind(kind, path, text)
-    if k == "conf":
-        return plan_text(text, path=path, **kw)
-    return plan_any(text, kind=k, path=path, **kw)
-
-
-def plan_file(path: str, *, to: Union[str, Release], from_: Union[str, Release, None] = None,
+def plan_file(path: str, *, to: Optional[Version] = None, from_: Optional[Version] = None,
               matrix: Optional[Matrix] = None, settings: Optional[Settings] = None,
-              kind: Optional[str] = None) -> Outcome:
+              kind: Optional[str] = None, request: Optional[Request] = None) -> Outcome:
+    """Read and plan one file: ``request=`` (built once, e.g. for many files), or the keywords."""
     def run(read: list[str]) -> Outcome:
         src = read_source(path)
         read.append(src.text)
-        return Outcome(path, plan=_plan_kind(src.text, kind, to=to, from_=from_, path=path, matrix=matrix,
-                                             settings=settings))
+        req = _request(request, to, from_, matrix, settings, kind)  # a bad version is this file's error
+        return Outcome(path, plan=plan_any(src.text, req, path))
 
-    return _plan_errors(path, run, matrix)
+    return _plan_errors(path, run, request.matrix if request is not None else matrix)
 
 
-def apply_file(path: str, *, to: Union[str, Release], from_: Union[str, Release, None] = None,
+def apply_file(path: str, *, to: Optional[Version] = None, from_: Optional[Version] = None,
                backup: bool = True, backup_dir: Optional[str] = None, matrix: Optional[Matrix] = None,
                settings: Optional[Settings] = None, lock_timeout: float = 30.0,
                kind: Optional[str] = None,
-               before_replace: Optional[Callable[[Source, str, Optional[str]], None]] = None) -> Outcome:
+               before_replace: Optional[Callable[[Source, str, Optional[str]], None]] = None,
+               request: Optional[Request] = None) -> Outcome:
     """Plan and write. Idempotent: a second call finds nothing to change and writes nothing.
 
     ``before_replace(source, new_text, backup_path)`` runs under the lock after the backup and
@@ -115,7 +154,7 @@ def apply_file(path: str, *, to: Union[str, Release], from_: Union[str, Release,
         with locked(real, lock_timeout):
             src = read_source(path)  # read under the lock: another run may have just finished
             read.append(src.text)
-            plan = _plan_kind(src.text, kind, to=to, from_=from_, path=path, matrix=matrix, settings=settings)
+            plan = plan_any(src.text, _request(request, to, from_, matrix, settings, kind), path)
             out = Outcome(path, plan=plan)
             if not plan.changed:
                 return out
@@ -127,4 +166,4 @@ def apply_file(path: str, *, to: Union[str, Release], from_: Union[str, Release,
             out.written = True
             return out
 
-    return _plan_errors(path, run, matrix)
+    return _plan_errors(path, run, request.matrix if request is not None else matrix)

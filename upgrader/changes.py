@@ -46,18 +46,3 @@ def changes_between(m: Matrix, lo: Release, hi: Release) -> dict[str, Any]:
         hops.append({"release": rel.name, "evidence": rel.evidence, "date": rel.date,
                      "options": entries, "behaviours": behaviours})
     return {"from": format_version(lo), "to": format_version(hi), "data_version": m.data_version, "releases": hops}
-
-
-def render_text(data: dict[str, Any]) -> str:
-    out = [f"Kvrocks {data['from']} -> {data['to']} (matrix {data['data_version']})"]
-    for hop in data["releases"]:
-        ev = "" if hop["evidence"] == "source-verified" else f"  [{hop['evidence']}: from release notes, not verified in source]" if hop["evidence"] == "release-notes" else f"  [{hop['evidence']}]"
-        out.append(f"\n{hop['release']}{ev}")
-        if not hop["options"] and not hop["behaviours"]:
-            out.append("  no option changes")
-        for e in hop["options"]:
-            refs = f" ({', '.join(e['refs'])})" if e["refs"] else ""
-            out.append(f"  {e['option']}: {e['change']}{refs}")
-        for b in hop["behaviours"]:
-            out.append(f"  * {b['title']}" + (f" ({', '.join(b['refs'])})" if b["refs"] else ""))
-    return "\n".join(out) + "\n"

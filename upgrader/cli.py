@@ -15,6 +15,7 @@ import typer
 
 from . import __version__, commands
 from .exitcodes import Exit
+from .report import FORMATS
 
 app = typer.Typer(
     add_completion=False,
@@ -24,13 +25,9 @@ app = typer.Typer(
 )
 
 
-class Format(str, Enum):
-    text = "text"
-    json = "json"
-    jsonl = "jsonl"
-    markdown = "markdown"
-    html = "html"
-    sarif = "sarif"
+# The --format choices are the registered output formats (report.FORMATS: a cheap import, the
+# format modules themselves load only when used).
+Format = Enum("Format", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
 
 
 def _version_cb(value: bool) -> None:
@@ -154,13 +151,13 @@ def rollback(
     """Restore every file an apply run touched from its backups. Refuses, per file, a file changed
     since the run (neither its content before nor after it) unless --force. Exit 0 when every file
     is back (or was never changed), 1 otherwise."""
-    import json
-
     from .errors import KvUpgradeError
     from .manifest import read_manifest
     from .manifest import rollback as do_rollback
+    from .report.rollback import FORMATS as ROLLBACK_FORMATS
+    from .report.rollback import rollback_writer
 
-    if fmt.value not in ("text", "json", "jsonl"):
+    if fmt.value not in ROLLBACK_FORMATS:
         raise typer.BadParameter("rollback reports in text, json or jsonl", param_hint="--format")
     try:
         man = read_manifest(manifest)
@@ -171,29 +168,14 @@ def rollback(
     for p in man.problems:
         typer.echo(f"kvupgrade: warning: {p}", err=True)
     counts = {"restored": 0, "unchanged": 0, "refused": 0, "error": 0}
-    files = []
+    writer = rollback_writer(fmt.value, sys.stdout)
+    writer.begin({"tool_version": __version__, "manifest": man.path})
     for r in do_rollback(man, force=force, run_id=run_id, dry_run=dry_run):
         counts[r.status] += 1
-        if fmt is Format.jsonl:
-            sys.stdout.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
-        elif fmt is Format.json:
-            files.append(r.to_dict())
-        elif r.ok:  # text: a failed file is said once, on stderr, just below
-            sys.stdout.write(f"{r.path}: {r.status}: {r.message}\n")
-        sys.stdout.flush()
+        writer.file(r.to_dict())  # text leaves a failed file out: it is said once, on stderr, here
         if not r.ok:
             typer.echo(f"kvupgrade: error: {r.path}: {r.status}: {r.message}", err=True)
-    summary = {"files": sum(counts.values()), **counts, "dry_run": dry_run}
-    if fmt is Format.jsonl:
-        sys.stdout.write(json.dumps({"type": "summary", "command": "rollback", "manifest": man.path, **summary}) + "\n")
-    elif fmt is Format.json:
-        doc = {"schema": "kvupgrade/rollback/v1", "tool_version": __version__, "command": "rollback",
-               "manifest": man.path, "files": files, "summary": summary}
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    else:
-        verb = "would restore" if dry_run else "restored"
-        sys.stdout.write(f"{summary['files']} file(s): {counts['restored']} {verb}, {counts['unchanged']} already"
-                         f" original, {counts['refused']} refused, {counts['error']} failed\n")
+    writer.end({"files": sum(counts.values()), **counts, "dry_run": dry_run})
     raise typer.Exit(int(Exit.ERROR) if counts["refused"] or counts["error"] else int(Exit.OK))
 
 
@@ -204,19 +186,17 @@ def matrix_cmd(
     matrix: Optional[Path] = MATRIX, overlay: Optional[List[Path]] = OVERLAY,
 ) -> None:
     """List what changes between two releases."""
-    import json
-
     from .changes import changes_between
+    from .report.changes import changes_writer
 
     m = commands.load(matrix, overlay)
     commands.check_versions(m, to, from_)
     data = changes_between(m, m.resolve(from_), m.resolve(to))
-    if fmt is Format.json:
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
-    else:
-        from .changes import render_text
-
-        sys.stdout.write(render_text(data))
+    writer = changes_writer(fmt.value, sys.stdout)
+    writer.begin({k: v for k, v in data.items() if k != "releases"})
+    for release in data["releases"]:
+        writer.file(release)
+    writer.end({})
     raise typer.Exit(0)
 
 

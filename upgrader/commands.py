@@ -51,25 +51,32 @@ def load(matrix: Any, overlay: Optional[List[Any]]):  # type: ignore[no-untyped-
 def check_versions(m, to: str, from_: str) -> None:  # type: ignore[no-untyped-def]
     """An unknown release is an error (exit 1, listing the known ones); something that is not a
     version at all is a usage error (exit 2), like any other malformed argument."""
+    build_request(m, to=to, from_=from_)
+
+
+def build_request(m, *, to: str, from_: Optional[str], settings=None,  # type: ignore[no-untyped-def]
+                  kind: Optional[str] = None, check: bool = False):
+    """The run's one Request (``check``: planned from the target itself), with a bad version
+    reported as the option's error: unknown -> exit 1, not a version at all -> usage error."""
+    from .request import Request
     from .versions import MalformedVersion, VersionError
 
-    for value, opt in ((to, "--to"), (from_, "--from")):
-        if opt == "--from" and value.strip().lower() == "auto":
-            continue
-        try:
-            m.resolve(value)
-        except MalformedVersion as exc:
-            from .report.escape import visible
+    try:
+        if check:
+            return Request.check(to=to, matrix=m, settings=settings, kind=kind)
+        return Request.build(to=to, from_=from_, matrix=m, settings=settings, kind=kind)
+    except MalformedVersion as exc:
+        from .report.escape import visible
 
-            raise Usage(visible(str(exc)), opt) from None
-        except VersionError as exc:
-            fail(str(exc))
+        raise Usage(visible(str(exc)), f"--{getattr(exc, 'argument', 'to')}") from None
+    except VersionError as exc:
+        fail(str(exc))
 
 
 def settings(unsafe: bool, pin: bool, select: Optional[List[str]] = None,  # type: ignore[no-untyped-def]
              ignore: Optional[List[str]] = None):
-    from .planner import Settings
     from .registry import load_transforms
+    from .settings import Settings
 
     known = load_transforms()
     for opt, names in (("--select", select), ("--ignore", ignore)):
@@ -80,7 +87,7 @@ def settings(unsafe: bool, pin: bool, select: Optional[List[str]] = None,  # typ
                     ignore=frozenset(ignore or ()))
 
 
-def fleet_command(command: str, paths: Optional[List[str]], *, to: str, from_: str, fmt: Any, no_diff: bool,
+def fleet_command(command: str, paths: Optional[List[str]], *, to: str, from_: Optional[str], fmt: Any, no_diff: bool,
                   kind: Optional[str], matrix: Any, overlay: Optional[List[Any]], include: Optional[List[str]],
                   exclude: Optional[List[str]], files_from: Optional[str], inventory: Any, jobs: Optional[int],
                   no_progress: bool, settings=None, backup: bool = True,  # type: ignore[no-untyped-def]
@@ -95,16 +102,15 @@ def fleet_command(command: str, paths: Optional[List[str]], *, to: str, from_: s
     if jobs is not None and jobs < 1:
         raise Usage("must be at least 1", "--jobs")
     m = load(matrix, overlay)
-    check_versions(m, to, from_)
-    job = fleet.FleetJob(command=command, to=to, from_=from_, settings=settings, kind=kind, matrix=m,
-                         matrix_path=str(matrix) if matrix else None, overlays=tuple(str(o) for o in overlay or ()),
+    request = build_request(m, to=to, from_=from_, settings=settings, kind=kind, check=command == "check")
+    job = fleet.FleetJob(command=command, request=request,
                          # check never shows a diff in text, but its JSON keeps the field as before
                          with_diff=not no_diff if command != "check" else fmt != "text",
                          backup=backup, backup_dir=backup_dir)
     try:
         if inventory is not None:
             job.inventory = fleet.Inventory.load(str(inventory))
-            job.inventory.validate(m.resolve)
+            job.inventory.validate(m.resolve)  # each entry's release resolved once, here
         if manifest is None and backup_dir is not None:
             from .manifest import manifest_path
 
@@ -161,8 +167,8 @@ def apply(*, paths: Optional[List[str]], to: str, from_: str, fmt: Any, unsafe_f
 def check(*, paths: Optional[List[str]], to: str, fmt: Any, kind: Optional[str], matrix: Any,
           overlay: Optional[List[Any]], include: Optional[List[str]], exclude: Optional[List[str]],
           files_from: Optional[str], jobs: Optional[int], no_progress: bool) -> int:
-    # Planned from the target itself: no hops, so only the target's own rules apply.
-    return fleet_command("check", paths, to=to, from_=to, fmt=fmt, no_diff=True, kind=kind, matrix=matrix,
+    # Planned from the target itself (Request.check): no hops, so only the target's own rules apply.
+    return fleet_command("check", paths, to=to, from_=None, fmt=fmt, no_diff=True, kind=kind, matrix=matrix,
                          overlay=overlay, include=include, exclude=exclude, files_from=files_from, inventory=None,
                          jobs=jobs, no_progress=no_progress)
 

@@ -66,12 +66,13 @@ class SourceReleaseError(KvUpgradeError):
     """The node's release cannot be used as the plan's source (unknown, or not the one given)."""
 
 
-def source_release(node: NodeState, matrix: Matrix, given: Optional[str] = None) -> tuple[Release, NodeRelease]:
+def source_release(node: NodeState, matrix: Matrix, given: Optional[Release] = None) -> tuple[Release, NodeRelease]:
     """The release ``plan --live`` plans from: the node's, or ``given`` (``--from``) for a
     development build no pin names. A ``given`` release that contradicts an exact
-    ``kvrocks_version`` is refused (the plan would be for another node)."""
+    ``kvrocks_version`` is refused (the plan would be for another node). ``given`` is the
+    Request's source: a Release, or None for auto."""
     nr = node_release(node.version, node.git_sha, matrix)
-    if given is not None and given.strip().lower() != "auto":
+    if given is not None:  # --from, resolved by the Request (None: auto)
         wanted = matrix.resolve(given)
         if nr.release is not None and nr.confidence == "exact" and nr.release != wanted:
             raise SourceReleaseError(f"the node runs {format_version(nr.release)} ({nr.how}), "

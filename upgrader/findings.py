@@ -7,11 +7,13 @@ runner and the Ansible plugin all consume the same structures.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Literal, Optional, get_args
 
-SEVERITIES = ("error", "warning", "info")
-ACTIONS = ("comment_out", "rename", "set", "convert_value", "pin_default", "manual", "none")
-SAFETY = ("safe", "unsafe", "display")
+# What each field allows, said by its type (mypy holds every transform and carrier to it).
+Severity = Literal["error", "warning", "info"]
+Safety = Literal["safe", "unsafe", "display"]  # display: a finding with no fix to apply
+Action = Literal["comment_out", "rename", "set", "convert_value", "pin_default", "manual", "none"]
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 
 
 @dataclass
@@ -32,12 +34,12 @@ class Finding:
     id: str  # stable: "<rule>/<option>@<since>"
     rule: str
     option: str
-    severity: str
+    severity: Severity
     message: str
     line: Optional[int] = None
     since: Optional[str] = None
-    action: str = "none"
-    safety: str = "display"
+    action: Action = "none"
+    safety: Safety = "display"
     why: str = ""  # why the fix is (un)safe, or why there is none
     fixable: bool = False  # apply would fix it (with the flags given)
     applied: bool = False  # the plan's new text includes the fix
@@ -101,7 +103,7 @@ class Plan:
         return self.changed or any(f.severity in ("error", "warning") and not f.applied for f in self.findings)
 
     def counts(self) -> dict[str, int]:
-        out = {s: 0 for s in SEVERITIES}
+        out: dict[str, int] = {s: 0 for s in SEVERITIES}
         for f in self.findings:
             out[f.severity] += 1
         return out

@@ -13,27 +13,17 @@ the same releases newest first. Each step's Context keeps the window ordered (lo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from .confmodel import Document, parse_line
 from .findings import Edit, Finding, Plan
 from .impact import annotate
 from .limits import MAX_FINDINGS_PER_KEY, check_key_lines, check_line_count
-from .matrix import Matrix, ReleaseInfo, load_matrix
-from .registry import Context, Transform, load_transforms
+from .matrix import Matrix, ReleaseInfo
+from .registry import Context, Direction, Transform, load_transforms
+from .request import Request
+from .settings import Settings
 from .versions import Release, VersionError, format_version
-
-
-@dataclass
-class Settings:
-    unsafe_fixes: bool = False
-    pin_defaults: bool = False
-    select: frozenset[str] = field(default_factory=frozenset)  # rule names; empty = all
-    ignore: frozenset[str] = field(default_factory=frozenset)
-    # Build features (the matrix's ``ifdef`` names, e.g. ENABLE_OPENSSL) known to be present (True)
-    # or absent (False) in the target's binary; a feature not named is unknown.
-    build_features: dict[str, bool] = field(default_factory=dict)
 
 
 class PlanError(ValueError):
@@ -122,23 +112,30 @@ def plan_text(
     matrix: Optional[Matrix] = None,
     settings: Optional[Settings] = None,
 ) -> Plan:
-    """Plan the upgrade of one kvrocks.conf text. ``from_`` None or "auto" infers it."""
-    m = matrix or load_matrix()
-    settings = settings or Settings()
-    target = m.resolve(to)
+    """Plan the upgrade of one kvrocks.conf text. ``from_`` None or "auto" infers it.
+
+    The library's keyword edge: it builds the Request and calls ``plan``."""
+    return plan(text, Request.build(to=to, from_=from_, matrix=matrix, settings=settings), path)
+
+
+def plan(text: str, request: Request, path: Optional[str] = None) -> Plan:
+    """Plan one kvrocks.conf text for ``request`` (its source None: detected from the text)."""
+    m = request.matrix
+    settings = request.settings
+    target = request.target
     detected = None
     # Bounds first (upgrader/limits.py): a library caller may not have gone through fileio.
     check_line_count(text, path)
     parsed: dict[str, Document] = {"quoted": Document.parse(text, "quoted")}
     check_key_lines(len(parsed["quoted"].active()), path)
-    if from_ is None or (isinstance(from_, str) and from_.strip().lower() == "auto"):
+    if request.source is None:
         from .detect import detect_source
 
         det = detect_source(text, m, target, parsed)
         source = det.version
         detected = det.to_dict()
     else:
-        source = m.resolve(from_)
+        source = request.source
     backward = source > target
     transforms = sorted((t for t in load_transforms().values() if _selected(t, settings)), key=lambda t: t.priority)
     src_rel = m.release(source)
@@ -156,7 +153,8 @@ def plan_text(
     prev = source
     for hop in _steps(m, source, target):
         # Backward, the step from prev down to hop un-crosses the window (hop, prev].
-        lo, hi, direction = (hop.version, prev, "backward") if backward else (prev, hop.version, "forward")
+        lo, hi = (hop.version, prev) if backward else (prev, hop.version)
+        direction: Direction = "backward" if backward else "forward"
         ctx = Context(doc=doc, matrix=m, lo=lo, hi=hi, source=source, target=target,
                       settings=settings, original=original, direction=direction)
         found = _run("hop", transforms, ctx)
@@ -270,4 +268,4 @@ def collect_secrets(doc: Document, m: Matrix) -> list[str]:
     return sorted(values, key=len, reverse=True)
 
 
-__all__ = ["Settings", "PlanError", "plan_text", "apply_edits", "VersionError"]
+__all__ = ["PlanError", "plan", "plan_text", "apply_edits", "VersionError"]

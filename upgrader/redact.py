@@ -13,7 +13,7 @@ from typing import Any, Iterable, Optional
 
 from .confmodel import parse_line, split_lines
 from .matrix import Matrix
-from .registry import MARKER
+from .settings import MARKER
 
 MASK = "********"
 MIN_FREE_TEXT = 4  # shorter secrets are masked only where they stand as a value

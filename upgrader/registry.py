@@ -12,16 +12,14 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable, Literal, Optional
+from typing import Callable, Iterable, Literal, Optional
 
 from .confmodel import Document, Line
-from .findings import Edit, Finding
+from .findings import Action, Edit, Finding, Safety, Severity
 from .quoting import cut
 from .matrix import Event, Matrix, OptionState, ReleaseInfo
+from .settings import MARKER, Settings
 from .versions import Release, format_version
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .planner import Settings
 
 Stage = Literal["hop", "window", "target"]
 Direction = Literal["forward", "backward"]
@@ -38,7 +36,7 @@ class Context:
     hi: Release  # window end (inclusive)
     source: Release  # the whole plan's from
     target: Release  # the whole plan's to
-    settings: "Settings"
+    settings: Settings
     original: Document  # the file as read, for "before" values
     # A rollback walks the window backwards: lo < hi still bound the window (so events() and
     # crosses() mean the same), but the file comes from hi and goes to lo.
@@ -111,7 +109,7 @@ class Transform:
     module: str
     kind: str  # which kind of matrix entry or hazard it handles
     stage: Stage
-    safety: Literal["safe", "unsafe", "display"]
+    safety: Safety
     why: str  # why the fix is safe or not (shown with every finding)
     title: str
     since: Optional[Release] = None  # bespoke transforms: the release whose change they handle
@@ -144,18 +142,18 @@ class Transform:
     def finding(
         self,
         option: str,
-        severity: str,
+        severity: Severity,
         message: str,
         *,
         since: Optional[Release] = None,
         line: Optional[Line] = None,
-        action: str = "none",
+        action: Action = "none",
         new_lines: Optional[list[str]] = None,
         references: Iterable[str] = (),
         evidence: str = "source-verified",
         before: Optional[str] = None,
         after: Optional[str] = None,
-        safety: Optional[str] = None,
+        safety: Optional[Safety] = None,
         why: Optional[str] = None,
         append: bool = False,
     ) -> Finding:
@@ -196,9 +194,6 @@ def load_transforms() -> dict[str, Transform]:
             importlib.import_module(f"transforms.{info.name}")
     _LOADED.append(True)
     return REGISTRY
-
-
-MARKER = "# kvupgrade:"
 
 
 def commented(line: Line, note: str) -> str:

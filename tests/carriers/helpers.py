@@ -13,6 +13,7 @@ from typing import Iterable, Optional
 from upgrader.api import apply_file, plan_file
 from upgrader.carriers import plan_any
 from upgrader.findings import Finding, Plan
+from upgrader.request import Request
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "carriers"
@@ -21,7 +22,7 @@ ROW_CACHE = "comment_out/rocksdb.row_cache_size@2.13.0"
 
 def plan(text: str, kind: Optional[str] = None, *, to: str = "2.14.0", from_: Optional[str] = "2.12.1",
          path: Optional[str] = None) -> Plan:
-    return plan_any(text, to=to, from_=from_, kind=kind, path=path)
+    return plan_any(text, Request.build(to=to, from_=from_, kind=kind), path)
 
 
 def example(name: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from upgrader.carriers import CarrierOptions, plan_any
+from upgrader.request import Request
 from upgrader.carriers.rendering import go_float
 
 from .helpers import ROW_CACHE, apply_twice, assert_only, by_id, cli_plan, copy_example, example, library_plan, plan
@@ -36,8 +37,8 @@ def test_go_yaml_reads_y_as_boolean():
 
 def test_configurable_path():
     text = "server:\n  kvrocksConf:\n    rocksdb.row_cache_size: 5\n    port: 1\n"
-    p = plan_any(text, to="2.14.0", from_="2.12.1", kind=KIND,
-                 options=CarrierOptions(helm_paths=("server.kvrocksConf",)))
+    p = plan_any(text, Request.build(to="2.14.0", from_="2.12.1", kind=KIND,
+                                     carrier=CarrierOptions(helm_paths=("server.kvrocksConf",))))
     assert by_id(p, ROW_CACHE)[0].applied
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from upgrader.request import Request
+
 from upgrader.carriers import KINDS, plan_any, registry
 from upgrader.carriers.detect import detect_kind
 from upgrader.carriers.registry import Carrier, carriers, walk_globs
@@ -146,7 +148,7 @@ def test_a_new_carrier_is_one_module(tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert walk_globs(None)[1] == WALKS[None][1][:5] + ("*.kv",) + WALKS[None][1][5:]  # by order
         text = "workers = 4\nrocksdb.row_cache_size = 5\nbind = 0.0.0.0\n"
         assert detect_kind("node.kv", text) == "key-equals"
-        p = plan_any(text, to="2.14.0", from_="2.12.1", path="node.kv")
+        p = plan_any(text, Request.build(to="2.14.0", from_="2.12.1"), "node.kv")
         assert p.kind == "key-equals"
         assert p.new_text == "workers = 4\nbind = 0.0.0.0\n"  # the row cache removed in the carrier's way
         row = [f for f in p.findings if f.option == "rocksdb.row_cache_size"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from upgrader.carriers import CarrierOptions, plan_any
+from upgrader.request import Request
 
 from .helpers import ROW_CACHE, apply_twice, assert_only, by_id, cli_plan, copy_example, example, library_plan, plan
 
@@ -50,7 +51,7 @@ def test_hash_in_value_is_cut_when_rendered_unquoted():
 
 def test_configurable_dict_name():
     text = "kv_settings:\n  port: 6666\n  rocksdb.row_cache_size: 1\n"
-    p = plan_any(text, to="2.14.0", from_="2.12.1", kind=KIND, options=CarrierOptions(vars_dict="kv_settings"))
+    p = plan_any(text, Request.build(to="2.14.0", from_="2.12.1", kind=KIND, carrier=CarrierOptions(vars_dict="kv_settings")))
     assert by_id(p, ROW_CACHE)[0].applied
 
 

@@ -1,5 +1,5 @@
-from upgrader.planner import Settings
-from upgrader.registry import MARKER
+from upgrader.settings import Settings
+from upgrader.settings import MARKER
 
 from .tools import findings, noop, silent, transformed
 

@@ -1,7 +1,7 @@
 import pytest
 
-from upgrader.planner import Settings
-from upgrader.registry import MARKER
+from upgrader.settings import Settings
+from upgrader.settings import MARKER
 
 from .tools import findings, noop, run, silent, transformed
 

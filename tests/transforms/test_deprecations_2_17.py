@@ -1,7 +1,7 @@
 """2.17.0 deprecates migrate-type, migrate-speed and migrate-pipeline-size (#3544): known only
 from release notes, so findings must say so."""
 
-from upgrader.registry import MARKER
+from upgrader.settings import MARKER
 
 from .tools import silent, transformed
 

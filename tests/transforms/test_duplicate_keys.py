@@ -1,5 +1,6 @@
-from upgrader.planner import Settings, plan_text
-from upgrader.registry import MARKER
+from upgrader.planner import plan_text
+from upgrader.settings import Settings
+from upgrader.settings import MARKER
 
 from .tools import findings, silent, transformed
 

@@ -1,4 +1,5 @@
-from upgrader.planner import Settings, plan_text
+from upgrader.planner import plan_text
+from upgrader.settings import Settings
 
 from .tools import findings, silent, transformed
 

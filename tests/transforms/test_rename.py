@@ -1,4 +1,4 @@
-from upgrader.registry import MARKER
+from upgrader.settings import MARKER
 
 from .tools import findings, silent, transformed
 

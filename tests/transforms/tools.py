@@ -10,7 +10,8 @@ from textwrap import dedent
 from typing import Optional
 
 from upgrader.findings import Finding, Plan
-from upgrader.planner import Settings, plan_text
+from upgrader.planner import plan_text
+from upgrader.settings import Settings
 
 
 def run(rule: str, text: str, *, from_: str, to: str, settings: Optional[Settings] = None) -> Plan:

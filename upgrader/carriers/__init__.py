@@ -1,6 +1,6 @@
 """Carriers: the shapes kvrocks settings live in besides kvrocks.conf.
 
-``plan_any(text, kind=None, ...)`` detects the shape (or takes ``kind``), extracts what
+``plan_any(text, request, path)`` detects the shape (or takes ``request.kind``), extracts what
 the Kvrocks node reads, plans it with the conf planner and returns one ``Plan`` for the
 whole file: ``old_text``/``new_text`` are the carrier file, findings carry carrier line
 numbers, ``kind`` names the carrier. See docs/CARRIERS.md.
@@ -9,13 +9,13 @@ numbers, ``kind`` names the carrier. See docs/CARRIERS.md.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Optional, Union
+from typing import TYPE_CHECKING, Optional
 
 from ..findings import Plan
-from ..matrix import Matrix, load_matrix
-from ..planner import Settings, plan_text
-from ..versions import Release
-from .context import CarrierOptions, Ctx
+from ..planner import plan
+from ..request import Request
+from ..settings import CarrierOptions
+from .context import Ctx
 from .detect import KINDS, check_kind, detect_kind
 from .registry import CONF, carrier
 
@@ -37,28 +37,22 @@ def resolve_kind(kind: Optional[str], path: Optional[str], text: str,
     return check_kind(kind, path) if kind else detect_kind(path, text, options or CarrierOptions())
 
 
-def plan_any(text: str, *, to: Union[str, Release], from_: Union[str, Release, None] = None,
-             path: Optional[str] = None, matrix: Optional[Matrix] = None, settings: Optional[Settings] = None,
-             kind: Optional[str] = None, options: Optional[CarrierOptions] = None) -> Plan:
-    """Plan one file of any carrier kind (``kind`` None detects it)."""
-    m = matrix or load_matrix()
-    settings = settings or Settings()
-    opts = options or CarrierOptions()
+def plan_any(text: str, request: Request, path: Optional[str] = None) -> Plan:
+    """Plan one file of any carrier kind: the one place a kvrocks.conf and a carrier part ways
+    (``request.kind`` None detects the kind from ``path`` and the content)."""
     try:
-        return _plan_carrier(text, to=to, from_=from_, path=path, matrix=m, settings=settings, kind=kind, opts=opts)
+        return _plan_carrier(text, request, path)
     finally:
         yamltext = sys.modules.get(__name__ + ".yamltext")  # only if a YAML carrier was met (no ruamel import)
         if yamltext is not None:
             yamltext.forget()  # the composed trees of this file are not needed past its plan
 
 
-def _plan_carrier(text: str, *, to: Union[str, Release], from_: Union[str, Release, None], path: Optional[str],
-                  matrix: Matrix, settings: Settings, kind: Optional[str], opts: CarrierOptions) -> Plan:
-    m = matrix
-    kind = resolve_kind(kind, path, text, opts)
+def _plan_carrier(text: str, request: Request, path: Optional[str]) -> Plan:
+    kind = resolve_kind(request.kind, path, text, request.carrier)
     if kind == CONF:
-        return plan_text(text, to=to, from_=from_, path=path, matrix=m, settings=settings)
-    ctx = Ctx(text=text, path=path, matrix=m, target=m.resolve(to), options=opts, from_=from_, settings=settings)
+        return plan(text, request, path)
+    ctx = Ctx(text=text, path=path, request=request)
     units, planned = _pieces(kind, ctx)
     if not units and not planned:
         from ..errors import InputError
@@ -67,8 +61,8 @@ def _plan_carrier(text: str, *, to: Union[str, Release], from_: Union[str, Relea
     from .engine import assemble
     from .yamltext import parses
 
-    return assemble(text, kind, units, to=to, from_=from_, path=path, matrix=m, settings=settings,
-                    planned=planned, validate=parses if carrier(kind).yaml else None)
+    return assemble(text, kind, units, request, path, planned=planned,
+                    validate=parses if carrier(kind).yaml else None)
 
 
 __all__ = ["KINDS", "CarrierOptions", "detect_kind", "plan_any", "resolve_kind"]

@@ -9,7 +9,7 @@ image's line. Nothing in the file is edited (``--set-image`` aside).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional, Union
+from typing import TYPE_CHECKING, Optional
 
 from ..versions import Release, format_version
 
@@ -61,28 +61,25 @@ def changes(m: Matrix, source: Release, target: Release, label: str, line: Optio
     return out
 
 
-def outcome(ctx: Ctx, label: str, line: Optional[int], hint: Optional[tuple[Release, str]],
-            from_: Union[str, Release, None]) -> UnitOutcome:
+def outcome(ctx: Ctx, label: str, line: Optional[int], hint: Optional[tuple[Release, str]]) -> UnitOutcome:
     """The plan of a service that sets nothing: the built-in conf's changes, no edit."""
-    from ..planner import plan_text
+    from ..planner import plan as plan_conf
     from .engine import UnitOutcome, carrier_finding
 
     m, target = ctx.matrix, ctx.target
     detected: Optional[dict] = None
     findings: list[Finding] = []
-    if from_ is not None and not (isinstance(from_, str) and from_.strip().lower() == "auto"):
-        source: Optional[Release] = m.resolve(from_)
-    elif hint is not None:
+    source: Optional[Release] = ctx.from_  # --from, or None: the image tag says
+    if source is None and hint is not None:
         source = min(hint[0], target)
         detected = {"version": format_version(source), "candidates": [format_version(source)],
                     "confidence": "high", "reason": hint[1]}
-    else:
-        source = None
+    elif source is None:
         findings.append(carrier_finding(
             "builtin-no-version", "image", "info",
             f"{label}: runs on the image's built-in kvrocks.conf and its tag names no release; pass --from to"
             " see what changes between the two releases' built-in configs.", line))
-    plan = plan_text("", to=target, from_=source or target, path=ctx.path, matrix=m, settings=ctx.settings)
+    plan = plan_conf("", ctx.request.with_source(source or target), ctx.path)
     plan.from_detected = detected
     if source is not None and source < target:
         findings += changes(m, source, target, label, line)

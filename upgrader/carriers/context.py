@@ -2,32 +2,41 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import NamedTuple, Optional, Union
+from dataclasses import dataclass
+from typing import Optional
 
 from ..matrix import Matrix
-from ..planner import Settings
+from ..request import Request
+from ..settings import CarrierOptions, Settings
 from ..versions import Release, VersionError
-
-
-class CarrierOptions(NamedTuple):
-    vars_dict: str = "kvrocks_config"  # Ansible: dict of kvrocks options
-    vars_rename_list: str = "kvrocks_rename_commands"  # Ansible: list of "OLD NEW" renames
-    # Helm: dotted key paths tried in order (a segment may not contain '.')
-    helm_paths: tuple[str, ...] = ("kvrocks.config", "config")
-    binaries: tuple[str, ...] = ("kvrocks",)  # executable basenames in shell/systemd/k8s command lines
-    image_match: str = "kvrocks"  # a Compose/Kubernetes image naming this runs Kvrocks
 
 
 @dataclass
 class Ctx:
     text: str
     path: Optional[str]
-    matrix: Matrix
-    target: Release
-    options: CarrierOptions = field(default_factory=CarrierOptions)
-    from_: Union[str, Release, None] = None
-    settings: Settings = field(default_factory=Settings)
+    request: Request  # resolved once at the edge; the fields below read from it
+
+    @property
+    def matrix(self) -> Matrix:
+        return self.request.matrix
+
+    @property
+    def target(self) -> Release:
+        return self.request.target
+
+    @property
+    def from_(self) -> Optional[Release]:
+        """The source release, None when it is detected per unit."""
+        return self.request.source
+
+    @property
+    def settings(self) -> Settings:
+        return self.request.settings
+
+    @property
+    def options(self) -> CarrierOptions:
+        return self.request.carrier
 
     @property
     def name(self) -> str:

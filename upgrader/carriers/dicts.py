@@ -20,7 +20,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..findings import Finding
 from ..matrix import Matrix
-from ..registry import MARKER
+from ..settings import MARKER
 from .engine import Occurrence, ReadOnly, Result, Splice, Unit, carrier_finding
 from .yamltext import eol_of, entries, has_merge, indent_of, is_template, line_bounds, only_on_line, scalar
 

@@ -50,7 +50,7 @@ def plan_embedded(ctx: Ctx, e: Embedded, expression: Callable[[str], bool],
     """Plan the embedded conf. ``expression(s)``: s holds a template/shell expression;
     ``default_of(value)``: the default a whole-value expression names; ``when`` says when
     expressions are decided ("the script runs", "the template is rendered")."""
-    from ..planner import plan_text
+    from ..planner import plan as plan_conf
     from .engine import Splice, UnitOutcome, carrier_finding, map_back, refuse
 
     conf_lines: list[str] = []
@@ -83,7 +83,7 @@ def plan_embedded(ctx: Ctx, e: Embedded, expression: Callable[[str], bool],
             f"{e.label}: the value of {ln.key}{shown} is decided when {when}; only the key is checked.", line_no))
         conf_lines.append(f"{ln.key} {stand_in(ctx, ln.key, ln.value, default_of(ln.value))}")
     conf = "".join(t + "\n" for t in conf_lines)
-    plan = plan_text(conf, to=ctx.target, from_=ctx.from_, path=ctx.path, matrix=ctx.matrix, settings=ctx.settings)
+    plan = plan_conf(conf, ctx.request, ctx.path)
     d = map_back(conf_lines, plan)
     by_line: dict[int, list[Finding]] = {}
     for f in plan.findings:

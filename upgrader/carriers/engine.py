@@ -19,10 +19,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Optional, Protocol, Union
 
 from ..confmodel import parse_line, split_lines
-from ..findings import Edit, Finding, Plan
+from ..findings import Action, Edit, Finding, Plan, Severity
 from ..matrix import Matrix
-from ..planner import Settings, plan_text
-from ..registry import MARKER, REGISTRY
+from ..planner import plan as plan_conf
+from ..registry import REGISTRY
+from ..request import Request
+from ..settings import MARKER
 from ..versions import Release, format_version
 
 FLAGS_SINCE = "2.2.0"  # command-line --key value flags exist from 2.2.0 (#1037)
@@ -88,8 +90,8 @@ class Unit:
     splices: list[Splice] = field(default_factory=list)  # carrier fixes (e.g. quoting a YAML 1.1 boolean)
 
 
-def carrier_finding(rule: str, option: str, severity: str, message: str, line: Optional[int], *,
-                    action: str = "none", why: str = "", since: Optional[str] = None) -> Finding:
+def carrier_finding(rule: str, option: str, severity: Severity, message: str, line: Optional[int], *,
+                    action: Action = "none", why: str = "", since: Optional[str] = None) -> Finding:
     return Finding(id=f"carrier/{rule}/{option}", rule=f"carrier/{rule}", option=option, severity=severity,
                    message=message, line=line, since=since, action=action, safety="display",
                    why=why or "report only: nothing in the file to change")
@@ -214,9 +216,9 @@ Piece = Union[Unit, UnitOutcome]
 
 
 def _source(unit: Unit, synthetic: str, m: Matrix, target: Release,
-            from_: Union[str, Release, None]) -> tuple[Release, Optional[dict]]:
-    if not (from_ is None or (isinstance(from_, str) and from_.strip().lower() == "auto")):
-        return m.resolve(from_), None
+            given: Optional[Release]) -> tuple[Release, Optional[dict]]:
+    if given is not None:
+        return given, None
     if unit.source_hint and unit.source_hint[0] < target:  # a tag already at the target was just bumped
         v, why = unit.source_hint
         return v, {"version": format_version(v), "candidates": [format_version(v)], "confidence": "high",
@@ -287,17 +289,16 @@ def _one_line(unit: Unit) -> tuple[Unit, Optional[str]]:
         f"a value in {unit.label} cannot be one kvrocks.conf line (line {broken[0].line})"
 
 
-def plan_unit(unit: Unit, *, to: Union[str, Release], from_: Union[str, Release, None], path: Optional[str],
-              matrix: Matrix, settings: Settings) -> Optional[UnitOutcome]:
+def plan_unit(unit: Unit, request: Request, path: Optional[str]) -> Optional[UnitOutcome]:
     unit, frozen = _one_line(unit)
     if not unit.occurrences and not unit.plan_empty:
-        return UnitOutcome(plan_text("", to=to, from_=to, path=path, matrix=matrix, settings=settings),
+        return UnitOutcome(plan_conf("", request.with_source(request.target), path),
                            unit.findings, []) if frozen else None
-    m = matrix
-    target = m.resolve(to)
+    m = request.matrix
+    target = request.target
     old = [o.conf for o in unit.occurrences]
     synthetic = "".join(t + "\n" for t in old)
-    source, detected = _source(unit, synthetic, m, target, from_)
+    source, detected = _source(unit, synthetic, m, target, request.source)
     floor = m.resolve(FLAGS_SINCE)
     early: list[Finding] = []
     if unit.source_hint is not None and unit.source_hint[0] <= target:
@@ -312,7 +313,7 @@ def plan_unit(unit: Unit, *, to: Union[str, Release], from_: Union[str, Release,
             " prints its usage and exits without starting. The flags are checked from 2.2.0 on.",
             unit.occurrences[0].line if unit.occurrences else None, since=FLAGS_SINCE))
         source = floor
-    plan = plan_text(synthetic, to=target, from_=source, path=path, matrix=m, settings=settings)
+    plan = plan_conf(synthetic, request.with_source(source), path)
     plan.from_detected = detected
     if detected and "reason" in detected:
         detected["reason"] = _carrier_lines(detected["reason"], unit)
@@ -450,16 +451,15 @@ def _edits(a: list[str], b: list[str], windows: list[tuple[int, int, int, int]],
     return edits
 
 
-def assemble(text: str, kind: str, units: list[Unit], *, to: Union[str, Release],
-             from_: Union[str, Release, None], path: Optional[str], matrix: Matrix, settings: Settings,
+def assemble(text: str, kind: str, units: list[Unit], request: Request, path: Optional[str], *,
              findings: Optional[list[Finding]] = None, secrets: Optional[list[str]] = None,
              planned: Optional[list[UnitOutcome]] = None,
              validate: Optional[Callable[[str], Optional[str]]] = None) -> Plan:
     """Plan every unit and splice the results into one Plan for the whole carrier file.
 
     ``planned`` are outcomes a carrier computed itself (a ConfigMap's embedded conf)."""
-    m = matrix
-    outs = [o for o in (plan_unit(u, to=to, from_=from_, path=path, matrix=m, settings=settings) for u in units)
+    m = request.matrix
+    outs = [o for o in (plan_unit(u, request, path) for u in units)
             if o is not None] + list(planned or [])
     all_findings = list(findings or [])
     from ..secretscan import scan
@@ -490,12 +490,12 @@ def assemble(text: str, kind: str, units: list[Unit], *, to: Union[str, Release]
             for f in all_findings:
                 if f.applied:
                     refuse(f, f"the rewritten file would not parse ({problem})")
-    target = m.resolve(to)
+    target = request.target
     if outs:
         base = min(outs, key=lambda o: m.resolve(o.plan.from_version)).plan
         from_v, hops, detected = base.from_version, base.hops, base.from_detected
     else:
-        src = target if from_ is None or str(from_).lower() == "auto" else m.resolve(from_)
+        src = target if request.source is None else request.source
         from_v, hops, detected = format_version(src), [h.name for h in m.hops(src, target)], None
     order = {"error": 0, "warning": 1, "info": 2}
     all_findings.sort(key=lambda f: (order[f.severity], f.line or 10**9, f.id))

@@ -12,7 +12,7 @@ from typing import Optional
 
 from ruamel.yaml.nodes import ScalarNode, SequenceNode
 
-from ..registry import MARKER
+from ..settings import MARKER
 from .argv import Arg
 from .engine import Result, Splice
 from .yamltext import eol_of, indent_of, line_bounds, only_on_line, scalar

@@ -2,11 +2,10 @@
 secrets already masked), so they cannot disagree, and a fleet run can stream them.
 
 Contract of a format module: ``render(files, summary, command, meta, colour=False) -> str``
-for a whole run; optionally ``render_file(file, command, colour=False) -> str`` for
-streaming one file at a time (text, jsonl), and with it ``render_tail(summary, command, meta)
--> str`` for what follows the last file (jsonl's summary line). A format with neither is
-rendered from the collected list at the end of a fleet run.
-"""
+for a whole run. How a run writes each format as its records arrive (``begin(meta)``,
+``file(record)``, ``end(summary)``; text, json and jsonl streamed, the others rendered from the
+collected list at the end) is ``report.writers``; rollback's report is ``report.rollback``, the
+changes between releases (``kvupgrade matrix``) ``report.changes``."""
 
 from __future__ import annotations
 

@@ -15,7 +15,8 @@ from .escape import dumps
 SCHEMA = "kvupgrade/report-jsonl/v1"
 
 
-def render_file(f: dict[str, Any], command: str, colour: bool = False, **_: Any) -> str:
+def render_line(f: dict[str, Any]) -> str:
+    """A file's line (a fleet worker renders it: a module-level function pickles)."""
     return dumps({"type": "file", **f}, separators=(",", ":")) + "\n"
 
 
@@ -26,4 +27,4 @@ def render_tail(summary: dict[str, Any], command: str, meta: dict[str, Any]) -> 
 
 def render(files: list[dict[str, Any]], summary: dict[str, Any], command: str, meta: dict[str, Any],
            colour: bool = False) -> str:
-    return "".join(render_file(f, command) for f in files) + render_tail(summary, command, meta)
+    return "".join(render_line(f) for f in files) + render_tail(summary, command, meta)

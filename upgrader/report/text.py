@@ -8,6 +8,7 @@ control sequences this format writes are its own colours, and only on a TTY.
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -143,6 +144,18 @@ def render_file(f: dict[str, Any], command: str, colour: bool = False, show_diff
     return "\n".join(out) + "\n"
 
 
+@dataclass(frozen=True)
+class FileText:
+    """``render_file`` with the run's settings bound: picklable, so a fleet worker renders the file."""
+
+    command: str
+    colour: bool
+    show_diff: bool
+
+    def __call__(self, f: dict[str, Any]) -> str:
+        return render_file(f, self.command, self.colour, self.show_diff)
+
+
 def _finding_impact(imp: dict[str, Any]) -> list[str]:
     head = " ".join(p for p in (imp["resource"], imp["direction"], iv.magnitude(imp)) if p and p != "none")
     text = f"impact ({head + '; ' if head else ''}{iv.basis(imp)}): {imp['text']}"
@@ -170,6 +183,25 @@ def render_summary(s: dict[str, Any], command: str) -> str:
     return (f"{s['files']} file(s): {s['changed']} {verb}, {s['unchanged']} unchanged, {s['failed']} failed,"
             f" {s['blocked']} blocked; findings: {s['findings']['error']} error, {s['findings']['warning']} warning,"
             f" {s['findings']['info']} info\n")
+
+
+def render_table(s: dict[str, Any], command: str) -> str:
+    """The end-of-run table of a fleet: counts, findings by severity and by option."""
+    verb = "changed" if command == "apply" else ("to change" if command == "plan" else "with changes")
+    rows = [("files scanned", s["files"]), (verb, s["changed"]), ("unchanged", s["unchanged"]),
+            ("failed", s["failed"]), ("blocked", s["blocked"])]
+    sev = s["findings"]
+    out = ["", "Summary", *[f"  {k:<16}{v:>8}" for k, v in rows],
+           "", "Findings by severity", *[f"  {k:<16}{sev.get(k, 0):>8}" for k in ("error", "warning", "info")]]
+    if s["by_option"]:
+        # Option names come from the configs: shown escaped and shortened, or one huge key would
+        # pad every row of the table to its length.
+        shown = {opt: shorten(visible(opt)) for opt in s["by_option"]}
+        out += ["", "Findings by option"]
+        width = max(16, max(len(k) for k in shown.values()) + 2)
+        for opt, n in sorted(s["by_option"].items(), key=lambda kv: (-kv[1], kv[0])):
+            out.append(f"  {shown[opt]:<{width}}{n:>8}")
+    return "\n".join(out) + "\n"
 
 
 def render(files: list[dict[str, Any]], summary: dict[str, Any], command: str, meta: dict[str, Any],

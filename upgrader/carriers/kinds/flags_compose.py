@@ -180,7 +180,7 @@ def settingless(ctx: Ctx, label: str, svc: Node, image: str | None) -> Piece:
 
     node = get(svc, "image")
     line = node.start_mark.line + 1 if node is not None else None
-    done = outcome(ctx, label, line, ctx.image_release(image), ctx.from_)
+    done = outcome(ctx, label, line, ctx.image_release(image))
     env = get(svc, "environment")
     names: list[str] = []
     if isinstance(env, MappingNode):

@@ -58,7 +58,7 @@ def container_unit(ctx: Ctx, doc: Node, c: Node) -> Optional[Piece]:
 
         node = get(c, "image")
         done = outcome(ctx, label, node.start_mark.line + 1 if node is not None else None,
-                       ctx.image_release(image), ctx.from_)
+                       ctx.image_release(image))
         splices, found = retag(ctx, node, label)
         done.splices += splices
         done.findings += found

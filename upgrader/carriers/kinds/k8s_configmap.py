@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING, Optional
 
 from ...confmodel import Document, split_lines
-from ...planner import plan_text
+from ...planner import plan
 from ..kube import containers, hint, manifest, pod_spec
 from ..registry import Carrier, Probe
 
@@ -111,7 +111,7 @@ def blocks(ctx: Ctx, doc: Node, docs: list[Node]) -> Optional[list[Piece]]:
 
 
 def _plan(ctx: Ctx, conf: str) -> Plan:
-    return plan_text(conf, to=ctx.target, from_=ctx.from_, path=ctx.path, matrix=ctx.matrix, settings=ctx.settings)
+    return plan(conf, ctx.request, ctx.path)
 
 
 def _readonly(ctx: Ctx, label: str, v: ScalarNode) -> UnitOutcome:

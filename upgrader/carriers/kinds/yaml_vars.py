@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from ...registry import MARKER
+from ...settings import MARKER
 from ..registry import Carrier, Probe
 
 if TYPE_CHECKING:  # pragma: no cover

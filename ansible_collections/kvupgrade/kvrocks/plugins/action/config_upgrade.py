@@ -14,7 +14,11 @@ Flow (the same shape as ansible.builtin.template):
    (``content=``, ``backup=``, ``follow=true``), which does the atomic replace, keeps owner, mode
    and SELinux context, and makes the backup.
 
-Secrets: the diff and the findings are masked with the library's Redactor, and every secret value
+The plugin ships with the library and calls only its public names (``import upgrader``; see the
+README's library section): ``Request``, ``plan_file``, ``redactor``, ``secrets_in``, ``decode``,
+``plan_to_dict``.
+
+Secrets: the diff and the findings are masked with the library's redactor, and every secret value
 found in the file is then removed from the whole result with ``remove_values``, the function
 AnsibleModule applies for its ``no_log_values``. copy's own diff is switched off (it would show
 the file in clear), and copy's ``invocation`` (which echoes its arguments) is dropped.
@@ -24,7 +28,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import inspect
 import os
 import shutil
 import sys
@@ -43,23 +46,9 @@ MIN_SECRET = 4  # shorter values are masked where they stand as a value only (as
 
 def _library() -> Any:
     """Import kvupgrade lazily: a missing library must become a task failure, not a plugin load error."""
-    import upgrader  # noqa: F401  (raises ImportError with the reason)
-    from upgrader import api, confmodel, matrix, planner, redact
-    from upgrader.report import jsonout
+    import upgrader  # raises ImportError with the reason
 
-    class Lib:
-        version = getattr(upgrader, "__version__", "unknown")
-        plan_file = staticmethod(api.plan_file)
-        Settings = planner.Settings
-        Redactor = redact.Redactor
-        load_matrix = staticmethod(matrix.load_matrix)
-        plan_to_dict = staticmethod(jsonout.plan_to_dict)
-        decode = staticmethod(confmodel.decode)
-        encode = staticmethod(confmodel.encode)
-        collect_secrets = staticmethod(getattr(planner, "collect_secrets", None))
-        Document = confmodel.Document
-
-    return Lib
+    return upgrader
 
 
 def _missing_library_msg(exc: BaseException) -> str:
@@ -143,13 +132,13 @@ class ActionModule(ActionBase):
         except ImportError as exc:
             return self._fail(_missing_library_msg(exc), **base)
 
-        kind = (args["kind"] or "auto").strip()
-        kind_kw: dict[str, Any] = {}
-        if kind.lower() != "auto":
-            if "kind" not in inspect.signature(lib.plan_file).parameters:
-                return self._fail(f"kind={kind!r} needs a newer kvupgrade than {lib.version} on the controller "
-                                  "(pip install -U kvupgrade), or use kind=auto", **base)
-            kind_kw["kind"] = kind
+        # The task's arguments, read once (the library's one reading of "auto", of versions and kinds).
+        try:
+            settings = lib.Settings(unsafe_fixes=args["unsafe_fixes"], pin_defaults=args["pin_defaults"])
+            request = lib.Request.build(to=args["to_version"], from_=args["from_version"] or None,
+                                        settings=settings, kind=(args["kind"] or "").strip() or None)
+        except (lib.VersionError, lib.UnknownKind) as exc:
+            return self._fail(_printable(f"{path}: {exc}"), **base)
 
         # 1. read the file from the node
         slurped = self._execute_module(module_name="ansible.legacy.slurp", module_args={"src": path},
@@ -168,36 +157,30 @@ class ActionModule(ActionBase):
         try:
             with open(local, "wb") as fh:
                 fh.write(data)
-            settings = lib.Settings(unsafe_fixes=args["unsafe_fixes"], pin_defaults=args["pin_defaults"])
             try:
-                outcome = lib.plan_file(local, to=args["to_version"], from_=args["from_version"] or "auto",
-                                        settings=settings, **kind_kw)
+                outcome = lib.plan_file(local, request=request)
             except Exception as exc:  # a library bug must not print a traceback with file content
                 secrets.extend(self._best_effort_secrets(lib, old_text))
-                return self._fail(f"{path}: kvupgrade {lib.version} failed: {type(exc).__name__}: "
+                return self._fail(f"{path}: kvupgrade {lib.__version__} failed: {type(exc).__name__}: "
                                   f"{str(exc).replace(local, path)}", **base)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
         if outcome.error is not None or outcome.plan is None:
-            secrets.extend(self._best_effort_secrets(lib, old_text))
+            secrets.extend(outcome.secrets or self._best_effort_secrets(lib, old_text))
             return self._fail(_printable(str(outcome.error).replace(local, path)), **base)
         plan = outcome.plan
         secrets.extend(plan.secrets)
 
-        if kind_kw and plan.kind == "conf" and kind.lower() != "conf":
-            return self._fail(f"kvupgrade {lib.version} on the controller planned {path} as a plain kvrocks.conf "
-                              f"although kind={kind!r} was asked: it does not support that kind. Upgrade "
-                              "kvupgrade on the controller or use kind=auto", **base)
         if plan.old_text != old_text:
             # Copying plan.new_text over the file is only right when the plan covers the whole
             # file; refuse rather than truncate a carrier file.
-            return self._fail(f"kvupgrade {lib.version} planned only part of {path} (kind {plan.kind}); "
+            return self._fail(f"kvupgrade {lib.__version__} planned only part of {path} (kind {plan.kind}); "
                               "this action plugin writes whole files and cannot apply it", **base)
 
-        matrix = lib.load_matrix()
-        red = lib.Redactor(matrix, plan.secrets)
-        planned = _printable(_replace_everywhere(lib.plan_to_dict(plan, matrix, with_diff=False), local, path))
+        red = lib.redactor(plan, request.matrix)
+        planned = _printable(_replace_everywhere(lib.plan_to_dict(plan, request.matrix, with_diff=False), local,
+                                                 path))
         res: dict[str, Any] = dict(
             base,
             changed=plan.changed,
@@ -277,9 +260,7 @@ class ActionModule(ActionBase):
     @staticmethod
     def _best_effort_secrets(lib: Any, text: str) -> list[str]:
         """Secrets of a file the library could not plan, so that even error messages stay masked."""
-        if lib.collect_secrets is None:
-            return []
         try:
-            return list(lib.collect_secrets(lib.Document.parse(text), lib.load_matrix()))
-        except Exception:  # noqa: BLE001  (best effort: a malformed file may not parse)
+            return list(lib.secrets_in(text))
+        except Exception:  # noqa: BLE001  (best effort: a library bug must not hide the task's error)
             return []

@@ -1,0 +1,246 @@
+"""The worker pool of a fleet run: per-file isolation, worker processes, results in input order.
+
+``run_files`` plans/applies each file on its own (``Worker.one``: a bad file, even an internal
+error, is that file's error record, the file untouched) in-process for one job or one file,
+else in forked worker processes fed chunks of CHUNK files with at most WINDOW_PER_WORKER chunks
+per worker in flight: results come back in input order and the window bounds the reorder
+buffer. A worker that dies fails only its chunk's files; the rest are redone in a new pool. A
+worker never outlives its parent (PR_SET_PDEATHSIG). When the job carries a ``render``
+callable (a streaming writer's ``renderer``), the worker renders each record and returns only
+what the parent needs to write and count it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import deque
+from itertools import chain, islice
+from typing import Any, Iterable, Iterator, Optional
+
+from .inputs import Item, carrier_globs
+from .job import FleetJob
+
+CHUNK = 4  # files per task: amortises the inter-process round trip without hurting balance
+WINDOW_PER_WORKER = 4  # chunks in flight per worker: keeps workers busy, bounds the reorder buffer
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))  # the cores this process may use (cgroups, taskset)
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _compact(f: dict[str, Any], rendered: str) -> dict[str, Any]:
+    """What the parent needs of a rendered record: the output, the summary counts, the exit code."""
+    out: dict[str, Any] = {k: f[k] for k in ("path", "status", "exit", "changed", "error") if k in f}
+    out["findings"] = [{"severity": x["severity"], "option": x["option"]} for x in f.get("findings", ())]
+    out["rendered"] = rendered
+    return out
+
+
+def _error_dict(path: str, message: str) -> dict[str, Any]:
+    return {"path": path, "status": "error", "exit": 1, "error": message, "error_line": None,
+            "written": False, "backup": None}
+
+
+def _masked_for(path: str, message: str, matrix: Any) -> str:
+    """``message`` with the secrets the file holds masked (the same scan and masking as a record)."""
+    from ..redact import Redactor
+    from ..secretscan import scan
+
+    try:
+        with open(path, "rb") as fh:
+            text = fh.read(16 * 1024 * 1024).decode("utf-8", "surrogateescape")
+    except OSError:
+        return message
+    return Redactor(matrix, scan(matrix, text)).free(message)
+
+
+class Worker:
+    """Processes files one at a time for a job (in a worker process, or in-process for one job)."""
+
+    def __init__(self, job: FleetJob) -> None:
+        self.job = job
+        self.journal = None
+        if job.manifest and job.command == "apply":
+            from ..manifest import Journal
+
+            self.journal = Journal(job.manifest, job.run_id or "")
+
+    def backup_dir_for(self, path: str) -> Optional[str]:
+        """Backups mirror the real path under <backup-dir>/<run id>/, so two files with one
+        name (every host's kvrocks.conf) never race for the same backup name."""
+        j = self.job
+        if not j.backup_dir:
+            return None
+        folder = os.path.splitdrive(os.path.dirname(os.path.realpath(path)))[1].lstrip(os.sep)
+        return os.path.join(j.backup_dir, j.run_id or "", folder)
+
+    def is_carrier(self, path: str) -> bool:
+        """A walked YAML/unit/script file is taken only if it configures kvrocks."""
+        from ..fileio import open_regular
+
+        try:
+            with open_regular(path) as fh:  # never blocks on a FIFO swapped in since the walk
+                data = fh.read(4 * 1024 * 1024)
+        except OSError:
+            return False
+        if b"kvrocks" not in data.lower() or b"\0" in data:
+            return False
+        try:
+            from ..carriers import detect_kind
+            from ..confmodel import decode
+
+            return detect_kind(path, decode(data)) != "conf"
+        except Exception:  # not a shape the carriers know: not ours to report
+            return False
+
+    def one(self, path: str, sniff: bool = False) -> Optional[dict[str, Any]]:
+        """The file's record, or None for a sniffed candidate that is not a kvrocks carrier."""
+        if sniff and not self.is_carrier(path):
+            return None
+        from ..api import apply_file, plan_file
+        from ..report.jsonout import outcome_to_dict
+
+        j = self.job
+        if os.path.isdir(path):
+            return _error_dict(path, f"{path}: is a directory, and no file in it matches the --include globs"
+                                     f" (default: {', '.join(carrier_globs(j.request.kind)[0])})")
+        m = j.request.matrix
+        try:
+            req = j.request if j.inventory is None else j.inventory.request_for(path, j.request)
+            if j.command == "apply":
+                o = apply_file(path, request=req, backup=j.backup, backup_dir=self.backup_dir_for(path),
+                               lock_timeout=j.lock_timeout, before_replace=self.journal.record if self.journal else None)
+            else:
+                o = plan_file(path, request=req)
+            return outcome_to_dict(o, m, with_diff=j.with_diff)
+        except Exception as exc:  # isolation: a bug met on one file is that file's error, not the run's
+            if os.environ.get("KVUPGRADE_DEBUG"):
+                import traceback
+
+                detail = _masked_for(path, traceback.format_exc(), m)  # a traceback quotes values
+            else:  # no message: it could quote a secret from the file
+                detail = f"{type(exc).__name__} (set KVUPGRADE_DEBUG=1 for a traceback)"
+            return _error_dict(path, f"{path}: internal error, file left untouched: {detail}")
+
+    def close(self) -> None:
+        if self.journal is not None:
+            self.journal.close()
+
+
+_WORKER: Optional[Worker] = None
+
+
+def _die_with_parent() -> None:
+    """A worker must not outlive a killed run (it would go on editing files after the kill)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
+def _init_worker(job: FleetJob, parent: int) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops handing out work
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    global _WORKER
+    _WORKER = Worker(job)
+
+
+def _work_chunk(items: list[Item]) -> list[Optional[dict[str, Any]]]:
+    assert _WORKER is not None
+    render = _WORKER.job.render
+    out = [_WORKER.one(p, sniff) for p, sniff in items]
+    if render is None:
+        return out
+    return [_compact(d, render(d)) if d is not None else None for d in out]
+
+
+def _chunks(paths: Iterator[Item], size: int) -> Iterator[list[Item]]:
+    while True:
+        c = list(islice(paths, size))
+        if not c:
+            return
+        yield c
+
+
+def _mp_context() -> Any:
+    import multiprocessing as mp
+
+    # fork: workers inherit the loaded matrix and transforms (no per-worker start-up cost).
+    if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods():
+        return mp.get_context("fork")
+    return mp.get_context()
+
+
+def run_files(job: FleetJob, paths: Iterable[Any], jobs: int) -> Iterator[dict[str, Any]]:
+    """Per-file dicts in input order. ``paths``: path strings or ``iter_inputs`` items. In-process
+    for one job or one file (no pool start-up for the common single-file call), else a pool."""
+    it: Iterator[Item] = ((p, False) if isinstance(p, str) else p for p in paths)
+    peek = max(2, jobs * CHUNK * WINDOW_PER_WORKER)
+    head = list(islice(it, peek))
+    if jobs <= 1 or len(head) <= 1:
+        w = Worker(job)
+        try:
+            for p, sniff in chain(head, it):
+                d = w.one(p, sniff)
+                if d is not None:
+                    yield d
+        finally:
+            w.close()
+        return
+    small = len(head) < peek  # the whole fleet is in ``head``: spread it one file per task
+    yield from _parallel(job, chain(head, it), min(jobs, len(head)), 1 if small else CHUNK)
+
+
+def _parallel(job: FleetJob, items: Iterator[Item], workers: int, chunk: int) -> Iterator[dict[str, Any]]:
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = _mp_context()
+    # fork: workers inherit the request and its loaded matrix; spawn pickles them (the matrix is data)
+    child_job = job
+    window = workers * WINDOW_PER_WORKER
+
+    def pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(child_job, os.getpid()))
+
+    ex = pool()
+    chunks = _chunks(items, chunk)
+    pending: deque[tuple[list[Item], "Future[list[Optional[dict[str, Any]]]]"]] = deque()
+    try:
+        while True:
+            while len(pending) < window:
+                c = next(chunks, None)
+                if c is None:
+                    break
+                pending.append((c, ex.submit(_work_chunk, c)))
+            if not pending:
+                return
+            c, fut = pending.popleft()
+            try:
+                results = fut.result()
+            except BrokenProcessPool:
+                # A worker died (OOM killer, a signal): fail this chunk's files, redo the rest in a
+                # new pool (safe: apply is idempotent and atomic, a redone file is just re-checked).
+                results = [_error_dict(p, f"{p}: the worker process died; result unknown, run again to check it")
+                           for p, _ in c]
+                ex.shutdown(wait=True)
+                ex = pool()
+                pending = deque((cc, ex.submit(_work_chunk, cc)) for cc, _ in pending)
+            for d in results:
+                if d is not None:
+                    yield d
+    finally:
+        ex.shutdown(wait=True, cancel_futures=True)
