@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from .confmodel import ConfigSyntaxError
-from .errors import KvUpgradeError
+from .errors import KvUpgradeError, NoKvrocksContent
 from .exitcodes import Exit
 from .fileio import Source, atomic_replace, check_content, locked, read_source, resolve, sweep_temps, write_backup
 from .carriers import plan_any  # the one dispatcher: kind None detects conf or a carrier (docs/CARRIERS.md)
@@ -37,6 +37,8 @@ class Outcome:
     backup: Optional[str] = None
     extra: dict[str, Any] = field(default_factory=dict)
     secrets: list[str] = field(default_factory=list, repr=False)  # values an error record must mask
+    # the error is NoKvrocksContent: the file holds nothing Kvrocks reads (a walk skips it, see errors.py)
+    no_content: bool = False
 
     @property
     def exit(self) -> Exit:
@@ -110,7 +112,7 @@ def _plan_errors(path: str, fn: Callable[[list[str]], Outcome], matrix: Optional
         out = Outcome(path, error=f"{path}:{exc.lineno}: malformed line, Kvrocks would not start: {exc.message}",
                       error_line=exc.lineno)
     except KvUpgradeError as exc:
-        out = Outcome(path, error=exc.render(), error_line=exc.line)
+        out = Outcome(path, error=exc.render(), error_line=exc.line, no_content=isinstance(exc, NoKvrocksContent))
     except (VersionError, PlanError, MatrixError, UnknownKind) as exc:
         out = Outcome(path, error=f"{path}: {exc}")
     if read:

@@ -25,6 +25,11 @@ class InputError(KvUpgradeError):
     """The file cannot be read or is not a config kvupgrade can edit."""
 
 
+class NoKvrocksContent(InputError):
+    """The file holds nothing Kvrocks reads (a template without an embedded kvrocks.conf, a script
+    that never runs kvrocks). A directory run counts it as skipped; a file named on its own is an error."""
+
+
 class WriteError(KvUpgradeError):
     """The new content could not be written; the original is untouched."""
 

@@ -16,7 +16,7 @@ MARKER = "# kvupgrade:"
 
 # Every carrier kind a file can be planned as (docs/CARRIERS.md); "conf" is a plain kvrocks.conf.
 KINDS = ("conf", "flags-compose", "flags-systemd", "flags-k8s", "flags-shell", "yaml-vars", "helm-values",
-         "k8s-configmap", "operator")
+         "k8s-configmap", "operator", "conf-template")
 
 
 @dataclass(frozen=True)

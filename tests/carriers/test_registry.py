@@ -28,7 +28,7 @@ PACKAGE = REPO / "upgrader" / "carriers"
 YAML = ("*.yaml", "*.yml")
 # What upgrader/fleet.py's SNIFF_GLOBS/KIND_GLOBS/YAML_GLOBS tables gave a walk before the registry.
 WALKS = {
-    None: (("*.conf",), ("*.yaml", "*.yml", "*.service", "*.sh", "*.bash")),
+    None: (("*.conf",), ("*.yaml", "*.yml", "*.service", "*.sh", "*.bash", "*.j2", "*.jinja2", "*.tpl", "*.gotmpl")),
     "conf": (("*.conf",), ()),
     "flags-compose": (YAML, ()),
     "flags-systemd": (("*.service", "*.conf"), ()),
@@ -38,12 +38,13 @@ WALKS = {
     "helm-values": (YAML, ()),
     "k8s-configmap": (YAML, ()),
     "operator": (YAML, ()),
+    "conf-template": (("*.j2", "*.jinja2", "*.tpl", "*.gotmpl") + YAML, ()),
 }
 
 
 def test_kinds_in_their_order() -> None:
     assert KINDS == ("conf", "flags-compose", "flags-systemd", "flags-k8s", "flags-shell", "yaml-vars",
-                     "helm-values", "k8s-configmap", "operator")
+                     "helm-values", "k8s-configmap", "operator", "conf-template")
     from upgrader.carriers.detect import KINDS as listed_by_cli  # what --kind offers (cli.py)
 
     assert listed_by_cli == KINDS
@@ -144,7 +145,7 @@ def test_a_new_carrier_is_one_module(tmp_path: Path, monkeypatch: pytest.MonkeyP
     try:
         assert registry.kinds() == KINDS[:5] + ("key-equals",) + KINDS[5:]  # order=45: after flags-shell
         assert walk_globs("key-equals") == (("*.kv",), ())
-        assert walk_globs(None)[1] == WALKS[None][1] + ("*.kv",)
+        assert walk_globs(None)[1] == WALKS[None][1][:5] + ("*.kv",) + WALKS[None][1][5:]  # by order
         text = "workers = 4\nrocksdb.row_cache_size = 5\nbind = 0.0.0.0\n"
         assert detect_kind("node.kv", text) == "key-equals"
         p = plan_any(text, Request.build(to="2.14.0", from_="2.12.1"), "node.kv")

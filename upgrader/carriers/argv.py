@@ -76,7 +76,7 @@ def flags_unit(label: str, args: list[Arg], box: Optional[Container], m: Matrix,
     while i < len(args):
         a = args[i]
         v = a.value
-        if a.splits:
+        if a.splits or (a.dynamic and v in ("$@", "$*")):  # "$@" is every argument the script got: any number
             uncertain = uncertain or f"{a.raw} before it may expand to several words"
             unit.findings.append(carrier_finding(
                 "argv-expansion", v, "info",

@@ -13,7 +13,7 @@ import os
 import re
 from typing import Optional
 
-from ..errors import InputError
+from ..errors import NoKvrocksContent
 from .context import CarrierOptions
 from .registry import CONF, KINDS, Probe, by_scope, carrier, carriers
 
@@ -61,7 +61,7 @@ def detect_kind(path: Optional[str], text: str, opts: Optional[CarrierOptions] =
         kind = _yaml_kind(text, where, probe)
         if kind:
             return kind
-        raise InputError(
+        raise NoKvrocksContent(
             f"YAML file with no kvrocks settings kvupgrade knows how to find ({_looked_for(opts)});"
             " pass --kind to say what it is", where)
     return CONF

@@ -83,6 +83,7 @@ class Unit:
     findings: list[Finding] = field(default_factory=list)  # carrier findings (lines already in the carrier)
     secrets: list[str] = field(default_factory=list)
     source_hint: Optional[tuple[Release, str]] = None  # e.g. from an image tag
+    source_line: Optional[int] = None  # the carrier line of that evidence (the image), for findings about it
     flags: bool = False  # argv: needs 2.2.0+, and options it leaves unset come from a conf not in view
     appender: Optional[Appender] = None
     plan_empty: bool = False  # plan even without occurrences (a dict that is the whole config)
@@ -234,6 +235,26 @@ def _source(unit: Unit, synthetic: str, m: Matrix, target: Release,
     return v, d
 
 
+def tag_disagrees(hint: tuple[Release, str], synthetic: str, m: Matrix, target: Release,
+                  label: str, line: Optional[int]) -> Optional[Finding]:
+    """A finding when the settings do not fit the release the image tag names (None: they do,
+    or they say nothing either way)."""
+    from ..detect import detect_source
+
+    version, why = hint
+    if not synthetic.strip():
+        return None
+    det = detect_source(synthetic, m, max(target, version))
+    if not det.candidates or version in det.candidates:
+        return None
+    fits = ", ".join(format_version(c) for c in det.candidates[:4]) + (" …" if len(det.candidates) > 4 else "")
+    return carrier_finding(
+        "image-tag-disagrees", "image", "warning",
+        f"{label}: the {why} says Kvrocks {format_version(version)}, but the settings do not fit that release;"
+        f" they fit {fits}. The plan starts from the tag; check which release really runs"
+        " (or pass --from).", line)
+
+
 def _carrier_lines(text: str, unit: Unit) -> str:
     """Messages that cite synthetic conf lines ("line 24") should cite the carrier's lines."""
     occ = unit.occurrences
@@ -280,6 +301,10 @@ def plan_unit(unit: Unit, request: Request, path: Optional[str]) -> Optional[Uni
     source, detected = _source(unit, synthetic, m, target, request.source)
     floor = m.resolve(FLAGS_SINCE)
     early: list[Finding] = []
+    if unit.source_hint is not None and unit.source_hint[0] <= target:
+        bad = tag_disagrees(unit.source_hint, synthetic, m, target, unit.label,
+                            unit.source_line or (unit.occurrences[0].line if unit.occurrences else None))
+        early += [bad] if bad else []
     if unit.flags and source < floor <= target:
         # <=2.1.0 prints usage and exits on any flag but -c/-h/-v: nothing to carry over from there
         early.append(carrier_finding(

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..engine import Piece, Unit
 
 
-def container_unit(ctx: Ctx, doc: Node, c: Node) -> Optional[Unit]:
+def container_unit(ctx: Ctx, doc: Node, c: Node) -> Optional[Piece]:
     from ruamel.yaml.nodes import SequenceNode
 
     from ..argv import flags_unit
@@ -52,6 +52,17 @@ def container_unit(ctx: Ctx, doc: Node, c: Node) -> Optional[Unit]:
         findings += list_findings(label, got[1:], ctx.matrix, strict=True)
     elif not ctx.is_kvrocks_image(image):
         return None
+    elif not isinstance(args, SequenceNode):  # the image as it comes: its built-in kvrocks.conf
+        from ..builtin import outcome
+        from ..images import retag
+
+        node = get(c, "image")
+        done = outcome(ctx, label, node.start_mark.line + 1 if node is not None else None,
+                       ctx.image_release(image))
+        splices, found = retag(ctx, node, label)
+        done.splices += splices
+        done.findings += found
+        return done
     if isinstance(args, SequenceNode):
         got, _ = seq_args(args, "k8s")
         box = YamlList(ctx.text, args)
@@ -62,6 +73,10 @@ def container_unit(ctx: Ctx, doc: Node, c: Node) -> Optional[Unit]:
     unit = flags_unit(label, words, None, ctx.matrix, kind="flags-k8s")
     unit.findings += findings
     unit.source_hint = ctx.image_release(image)
+    if ctx.is_kvrocks_image(image):
+        from ..images import image_evidence
+
+        image_evidence(ctx, unit, get(c, "image"))
     return unit
 
 

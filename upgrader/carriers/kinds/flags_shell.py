@@ -1,5 +1,6 @@
 """``flags-shell``: shell scripts that run kvrocks (directly, through ``exec``, or as the
-image of ``docker run``) with ``--key value`` flags.
+image of ``docker run``) with ``--key value`` flags, and scripts that write a kvrocks.conf
+with a here-document (``cat > kvrocks.conf <<EOF``; see heredoc.py).
 
 A word that expands unquoted (``$OPTS``, ``$(…)``) can become any number of words, so
 pairs after it are read but not edited, and a pair holding one is not removed.
@@ -38,13 +39,19 @@ def _start(word: str, ctx: Ctx) -> str:
 
 def units(ctx: Ctx) -> list[Piece]:
     from ..argv import flags_unit
+    from ..heredoc import conf_heredocs
     from ..lexer import lex
     from ..shelltext import ShellText, line_of, words_to_args
 
     t = ctx.text
-    out: list[Piece] = []
+    confs, bodies = conf_heredocs(ctx)
+    out: list[Piece] = list(confs)
     pos = 0
     while pos < len(t):
+        inside = next((b for a, b in bodies if a <= pos < b), None)
+        if inside is not None:  # a here-document's lines are data, not commands
+            pos = inside
+            continue
         lexed = lex(t, pos, len(t), "sh")
         words = lexed.words
         for i, w in enumerate(words):
@@ -61,6 +68,11 @@ def units(ctx: Ctx) -> list[Piece]:
             out.append(unit)
             break
         pos = max(lexed.end + 1, pos + 1)
+    if not out:
+        from ...errors import NoKvrocksContent
+
+        raise NoKvrocksContent("no kvrocks settings found: the script neither runs kvrocks nor writes a kvrocks.conf",
+                               ctx.path)
     return out
 
 

@@ -49,6 +49,8 @@ def looks_like(text: str) -> bool:
 def detect(probe: Probe) -> bool:
     """A unit file or drop-in (by name, or a ``[Service]`` line) with an ``ExecStart=``."""
     head = probe.text
+    if head.startswith("#!") and not probe.name.endswith(".service"):
+        return False  # a script (that may write a unit file with a here-document) is a script
     service = head.startswith("[Service]") or "\n[Service]" in head  # a '[Service]' line, without a regex scan
     return (probe.name.endswith(".service") or ".service.d" in (probe.path or "") or service) and looks_like(head)
 

@@ -55,6 +55,10 @@ def units(ctx: Ctx) -> list[Piece]:
         repo = get(image, "repository")
         if isinstance(tag, ScalarNode) and isinstance(repo, ScalarNode):
             unit.source_hint = ctx.image_release(f"{repo.value}:{tag.value}")
+            if ctx.is_kvrocks_image(str(repo.value)):
+                from ..images import image_evidence
+
+                image_evidence(ctx, unit, tag, tag_only=True)
         out.append(unit)
     return out
 

@@ -1,4 +1,5 @@
-"""``operator``: kvrocks-operator ``KVRocks`` resources (kvrocks.apache.org/v1alpha1).
+"""``operator``: kvrocks-operator ``KVRocks`` resources, under every API group the operator has
+used: ``kvrocks.apache.org/*`` and the older ``kvrocks.com/v1alpha1``.
 
 ``spec.kvrocksConfig`` is a string-to-string map the operator renders as ``<key> <value>``
 lines, unquoted, then appends ``requirepass``/``masterauth`` from ``spec.password``,
@@ -20,6 +21,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..context import Ctx
     from ..engine import Piece, Unit
 
+# the operator's API groups, old and new; any version under them
+API_GROUPS = ("kvrocks.apache.org", "kvrocks.com")
 OPERATOR_SET = ("requirepass", "masterauth", "dir", "cluster-enabled", "slaveof")
 
 
@@ -27,7 +30,7 @@ def is_operator(doc: Node) -> bool:
     from ..yamltext import get, text_of
 
     api = text_of(get(doc, "apiVersion")) or ""
-    return api.startswith("kvrocks.apache.org/") and text_of(get(doc, "kind")) == "KVRocks"
+    return api.split("/", 1)[0] in API_GROUPS and "/" in api and text_of(get(doc, "kind")) == "KVRocks"
 
 
 def resource(ctx: Ctx, doc: Node, docs: list[Node]) -> Optional[list[Piece]]:
@@ -56,6 +59,10 @@ def resource_unit(ctx: Ctx, doc: Node) -> Unit:
     else:
         unit = Unit(label=label, plan_empty=True)
     unit.source_hint = ctx.image_release(text_of(get(spec, "image")))
+    if ctx.is_kvrocks_image(text_of(get(spec, "image"))):
+        from ..images import image_evidence
+
+        image_evidence(ctx, unit, get(spec, "image"))
     wanted: dict[int, str] = {}
     for i, occ in enumerate(unit.occurrences):
         if occ.key.lower() in OPERATOR_SET:
