@@ -81,6 +81,10 @@ JOBS = typer.Option(None, "--jobs", "-j", help="Worker processes (default: the C
                     show_default=False)
 SELECT = typer.Option(None, "--select", help="Run only these transforms (repeatable; names in docs/TRANSFORMS.md).")
 IGNORE = typer.Option(None, "--ignore", help="Skip these transforms (repeatable).")
+VERIFY_WITH = typer.Option(None, "--verify-with", help="Start this kvrocks binary on a sandboxed copy of each"
+                                                        " rewritten file and report what it printed (apply: a file"
+                                                        " it refuses is not written).", show_default=False)
+MISMATCH = typer.Option(False, "--allow-version-mismatch", help="Judge with a binary that is not the --to release.")
 NO_PROGRESS = typer.Option(False, "--no-progress", help="No progress line (it is shown only when stderr is a terminal).")
 
 
@@ -102,6 +106,7 @@ def plan(
     files_from: Optional[str] = FILES_FROM, inventory: Optional[Path] = INVENTORY,
     jobs: Optional[int] = JOBS, no_progress: bool = NO_PROGRESS,
     select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE,
+    verify_with: Optional[str] = VERIFY_WITH, allow_version_mismatch: bool = MISMATCH,
 ) -> None:
     """Show findings and the diff of the rewrite. Never writes."""
     _run(commands.plan, locals())
@@ -123,6 +128,7 @@ def apply(
     files_from: Optional[str] = FILES_FROM, inventory: Optional[Path] = INVENTORY,
     jobs: Optional[int] = JOBS, no_progress: bool = NO_PROGRESS,
     select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE,
+    verify_with: Optional[str] = VERIFY_WITH, allow_version_mismatch: bool = MISMATCH,
 ) -> None:
     """Rewrite the files: atomic, with a backup, idempotent."""
     _run(commands.apply, locals())
@@ -134,6 +140,10 @@ def check(
     matrix: Optional[Path] = MATRIX, overlay: Optional[List[Path]] = OVERLAY,
     include: Optional[List[str]] = INCLUDE, exclude: Optional[List[str]] = EXCLUDE,
     files_from: Optional[str] = FILES_FROM, jobs: Optional[int] = JOBS, no_progress: bool = NO_PROGRESS,
+    kvrocks_bin: Optional[str] = typer.Option(None, "--kvrocks-bin", help="Also start this kvrocks binary on a"
+                                              " sandboxed copy of each file and report every warning or error it"
+                                              " prints.", show_default=False),
+    allow_version_mismatch: bool = MISMATCH,
 ) -> None:
     """Will the target accept these files? Checks every key and value, no source version needed."""
     _run(commands.check, locals())

@@ -9,6 +9,7 @@ from .inputs import Inventory
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..request import Request
+    from .judging import JudgeSpec
 
 
 @dataclass
@@ -28,3 +29,5 @@ class FleetJob:
     # ``renderer``): the parent then only writes strings and counts, instead of being the
     # bottleneck of a parallel run.
     render: Optional[Callable[[dict[str, Any]], str]] = None
+    # check --kvrocks-bin, plan/apply --verify-with: the real server judges each planned file.
+    judge: Optional["JudgeSpec"] = None
