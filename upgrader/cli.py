@@ -88,6 +88,22 @@ MISMATCH = typer.Option(False, "--allow-version-mismatch", help="Judge with a bi
 NO_PROGRESS = typer.Option(False, "--no-progress", help="No progress line (it is shown only when stderr is a terminal).")
 
 
+LIVE = typer.Option(None, "--live", help="Read this node (HOST:PORT, redis://…, rediss://…; '@inventory': each file's"
+                                          " inventory 'node'): plan from the release it runs and show the drift.",
+                    show_default=False)
+PASSWORD_FILE = typer.Option(None, "--password-file", help="The node's password: this file's first line (else the"
+                                                            " KVUPGRADE_PASSWORD environment variable).",
+                             show_default=False)
+TLS = typer.Option(False, "--tls", help="Connect with TLS.")
+CACERT = typer.Option(None, "--cacert", help="CA certificate file to verify the node.", show_default=False)
+CACERTDIR = typer.Option(None, "--cacertdir", help="Directory of CA certificates.", show_default=False)
+CERT = typer.Option(None, "--cert", help="Client certificate (TLS).", show_default=False)
+KEY = typer.Option(None, "--key", help="Client private key (TLS).", show_default=False)
+INSECURE = typer.Option(False, "--insecure", help="TLS without certificate or host-name checks.")
+CONNECT_TIMEOUT = typer.Option(3.0, "--connect-timeout", help="Seconds to connect to a node.")
+TIMEOUT = typer.Option(5.0, "--timeout", help="Seconds for each reply of a node.")
+
+
 def _run(fn, params: dict) -> None:  # type: ignore[no-untyped-def]
     """Call a typer-free command body (upgrader/commands.py) and turn its outcome into click's."""
     try:
@@ -107,6 +123,10 @@ def plan(
     jobs: Optional[int] = JOBS, no_progress: bool = NO_PROGRESS,
     select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE,
     verify_with: Optional[str] = VERIFY_WITH, allow_version_mismatch: bool = MISMATCH,
+    live: Optional[str] = LIVE, password_file: Optional[str] = PASSWORD_FILE, tls: bool = TLS,
+    cacert: Optional[str] = CACERT, cacertdir: Optional[str] = CACERTDIR, cert: Optional[str] = CERT,
+    key: Optional[str] = KEY, insecure: bool = INSECURE, connect_timeout: float = CONNECT_TIMEOUT,
+    timeout: float = TIMEOUT,
 ) -> None:
     """Show findings and the diff of the rewrite. Never writes."""
     _run(commands.plan, locals())
@@ -147,6 +167,21 @@ def check(
 ) -> None:
     """Will the target accept these files? Checks every key and value, no source version needed."""
     _run(commands.check, locals())
+
+
+@app.command()
+def verify(
+    paths: Optional[List[str]] = PATHS, to: str = TO, fmt: Format = FMT,
+    matrix: Optional[Path] = MATRIX, overlay: Optional[List[Path]] = OVERLAY, inventory: Optional[Path] = INVENTORY,
+    jobs: Optional[int] = JOBS, no_progress: bool = NO_PROGRESS,
+    live: Optional[str] = LIVE, password_file: Optional[str] = PASSWORD_FILE, tls: bool = TLS,
+    cacert: Optional[str] = CACERT, cacertdir: Optional[str] = CACERTDIR, cert: Optional[str] = CERT,
+    key: Optional[str] = KEY, insecure: bool = INSECURE, connect_timeout: float = CONNECT_TIMEOUT,
+    timeout: float = TIMEOUT,
+) -> None:
+    """After the restart on the new binary: does the node run --to, and read every setting of the
+    file back? Exit 0 verified, 3 a setting differs or is ignored, 4 the node does not run --to."""
+    _run(commands.verify, locals())
 
 
 @app.command()

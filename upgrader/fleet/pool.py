@@ -64,6 +64,7 @@ class Worker:
     def __init__(self, job: FleetJob) -> None:
         self.job = job
         self.journal = None
+        self.nodes: Any = None  # live runs: a NodeCache, made on the first file
         if job.manifest and job.command == "apply":
             from ..manifest import Journal
 
@@ -112,6 +113,8 @@ class Worker:
         try:
             req = j.request if j.inventory is None else j.inventory.request_for(path, j.request)
             seen: dict[str, Any] = {}
+            if j.live is not None:
+                return self.live_one(path, req)
             if j.command == "apply":
                 o = apply_file(path, request=req, backup=j.backup, backup_dir=self.backup_dir_for(path),
                                lock_timeout=j.lock_timeout, before_replace=self.journal.record if self.journal else None,
@@ -132,6 +135,37 @@ class Worker:
             else:  # no message: it could quote a secret from the file
                 detail = f"{type(exc).__name__} (set KVUPGRADE_DEBUG=1 for a traceback)"
             return _error_dict(path, f"{path}: internal error, file left untouched: {detail}")
+
+    def live_one(self, path: str, req: Any) -> dict[str, Any]:
+        """plan --live / verify --live: the file against its node; a node that cannot be read, or
+        whose release cannot be the plan's source, is this file's error."""
+        from ..errors import KvUpgradeError
+        from ..report.jsonout import outcome_to_dict
+        from .liveread import NodeCache, plan_live, target_for, verify_live
+
+        j = self.job
+        assert j.live is not None
+        if self.nodes is None:
+            self.nodes = NodeCache(j.live)
+        m = req.matrix
+        try:
+            target = target_for(j.live, j.inventory.node_for(path) if j.inventory is not None else None, path)
+            node = self.nodes.read(target, m)
+            if j.command == "verify":
+                o, live, code = verify_live(path, req, node)
+            else:
+                o, live = plan_live(path, req, node)
+                code = None
+        except KvUpgradeError as exc:
+            msg = exc.render()
+            return _error_dict(path, msg if msg.startswith(path) else f"{path}: {msg}")
+        o.extra["live"] = live
+        d = outcome_to_dict(o, m, with_diff=j.with_diff and j.command != "verify")
+        if code is not None and d["status"] != "error":
+            d["exit"] = code
+            d["status"] = {0: "unchanged", 3: "changed", 4: "blocked"}[code]
+            d["changed"] = False
+        return d
 
     def verifier(self, seen: dict[str, Any]) -> Callable[[Any], None]:
         """apply --verify-with: judge the rewritten text before anything is written; a refusal is

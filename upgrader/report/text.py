@@ -105,6 +105,18 @@ def render_file(f: dict[str, Any], command: str, colour: bool = False, show_diff
     if det:
         out.append(visible(f"  source version detected: {det['version']} ({det['confidence']} confidence:"
                            f" {det['reason']})"))
+    live = f.get("live")
+    if live:  # plan/verify --live: which node, and how its release was found
+        how = f"  node {live['node']}: " + (f"runs {live['release']} ({live['confidence']}: {live['how']})"
+                                            if "release" in live else
+                                            f"{'verified' if live.get('ok') else 'not verified'}, {live['checked']}"
+                                            f" setting(s) read back; runs {live.get('node_release') or 'unknown'}"
+                                            f" ({live['how']})")
+        out.append(visible(how))
+    rs = f.get("realserver")
+    if rs and rs.get("verified"):
+        state = "started" if rs.get("started") else "did not start"
+        out.append(visible(f"  real server: {rs['version']} {state} on it ({rs['seconds']} s)"))
     if not f["findings"]:
         out.append("  no findings")
     for x in f["findings"]:
