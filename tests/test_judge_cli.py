@@ -163,3 +163,23 @@ def test_real_version_mismatch(tmp_path: Path, kvrocks_bins) -> None:  # type: i
     conf.write_text("port 6666\n")
     r = kv("check", "--kvrocks-bin", str(kvrocks_bins[(2, 14, 0)]), "--to", "2.13.0", str(conf))
     assert r.returncode == 1 and "not 2.13.0" in r.stderr
+
+
+def test_the_binarys_build_features_reach_the_plan(tmp_path: Path) -> None:
+    # The stand-in warns that tls-port is not a key (a build without OpenSSL) and starts.
+    body = ("grep -q '^tls-port' \"$2\" && echo \"WARNING: 'tls-port' at line 1 is not a valid configuration key\"\n"
+            + READY)
+    conf = tmp_path / "ok.conf"
+    conf.write_text("port 6666\n")
+    r = kv("check", "--kvrocks-bin", str(_fake(tmp_path, body)), "--to", "2.14.0", "-f", "json", str(conf))
+    f = json.loads(r.stdout)["files"][0]
+    assert f["build_features"] == {"ENABLE_OPENSSL": False}, f
+
+
+def test_the_record_with_a_verdict_fits_the_report_schema(tmp_path: Path) -> None:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent.parent / "upgrader" / "schemas" / "report.schema.json").read_text())
+    r = kv("check", "--kvrocks-bin", str(_fake(tmp_path, REFUSES)), "--to", "2.14.0", "-f", "json",
+           str(_conf(tmp_path)))
+    jsonschema.validate(json.loads(r.stdout), schema)
