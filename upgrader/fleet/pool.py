@@ -164,7 +164,7 @@ class Worker:
         if code is not None and d["status"] != "error":
             d["exit"] = code
             d["status"] = {0: "unchanged", 3: "changed", 4: "blocked"}[code]
-            d["changed"] = False
+            d["changed"] = code != 0  # the summary counts a verified file as unchanged, others not
         return d
 
     def verifier(self, seen: dict[str, Any]) -> Callable[[Any], None]:
