@@ -113,3 +113,17 @@ def test_plan_live_across_a_fleet_by_inventory(tmp_path: Path, kvrocks_bins) -> 
         assert files["a.conf"]["live"]["node"] == na.target and files["a.conf"]["from"] == "2.14.0"
         assert files["b.conf"]["live"]["node"] == nb.target and files["b.conf"]["from"] == "2.13.0"
         assert any(x["rule"] == "live/ignored" for x in files["b.conf"]["findings"]), files["b.conf"]["findings"]
+
+
+@pytest.mark.slow
+def test_plan_live_on_a_carrier_says_it_was_not_compared(tmp_path: Path, kvrocks_bins) -> None:  # type: ignore[no-untyped-def]
+    from tests.livenode import running
+
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services:\n  kv:\n    image: apache/kvrocks:2.14.0\n    command: [\"--port\", \"6666\"]\n")
+    with running(kvrocks_bins[(2, 14, 0)], "port 6666\n") as n:
+        r = kv("plan", "--live", n.target, "--to", "2.14.0", "-f", "json", str(compose))
+    f = json.loads(r.stdout)["files"][0]
+    assert f["kind"] == "flags-compose" and f["live"]["release"] == "2.14.0", f
+    assert any(x["rule"] == "live/not-compared" for x in f["findings"])
+    assert not any(x["rule"].startswith("live/differs") for x in f["findings"])

@@ -77,7 +77,15 @@ def plan_live(path: str, request: "Request", node: "NodeState") -> tuple[Any, di
     release, nr = source_release(node, m, request.source)
     o = plan_file(path, request=request.with_source(release))
     live = {"node": node.target, "release": format_version(release), "confidence": nr.confidence, "how": nr.how}
-    if o.plan is not None:
+    if o.plan is not None and o.plan.kind != "conf":
+        # drift compares a kvrocks.conf; a carrier's settings are inside the carrier engine
+        from ..findings import Finding
+
+        o.plan.findings.append(Finding(id="live/not-compared/*", rule="live/not-compared", option="*",
+                                       severity="info", evidence="live",
+                                       message=f"planned from the node's release; {o.plan.kind} files are not"
+                                               " compared with the node yet"))
+    elif o.plan is not None:
         o.plan.findings.extend(drift(o.plan.old_text, node, m, release, file_mtime=file_mtime(path)))
     return o, live
 
