@@ -86,6 +86,9 @@ def test_plan_and_verify_live_against_real_nodes(tmp_path: Path, kvrocks_bins) -
         assert any(x["rule"] == "live/differs" and x["option"] == "maxclients" for x in f["findings"])
         r = kv("verify", *live, "--to", "2.14.0", str(conf))
         assert r.returncode == 3 and "maxclients" in r.stdout
+        r = kv("plan", *live, "--verify-with", str(kvrocks_bins[(2, 14, 0)]), "--to", "2.14.0", "-f", "json", str(conf))
+        f = json.loads(r.stdout)["files"][0]
+        assert f["realserver"]["started"] is True and "live" in f, f
         assert kv("verify", *live, "--to", "2.13.0", str(conf)).returncode == 4
         wrong = tmp_path / "wrong"
         wrong.write_text("not-the-password\n")

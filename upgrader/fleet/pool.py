@@ -156,6 +156,10 @@ class Worker:
             else:
                 o, live = plan_live(path, req, node)
                 code = None
+                if j.judge is not None and o.plan is not None:  # plan --live --verify-with: both
+                    from .judging import judge_plan
+
+                    o.extra["realserver"] = judge_plan(j.judge, o.plan, m)
         except KvUpgradeError as exc:
             msg = exc.render()
             return _error_dict(path, msg if msg.startswith(path) else f"{path}: {msg}")
