@@ -42,6 +42,11 @@ _EXPORTS = {
     "VersionError": ("upgrader.versions", "VersionError"),
     "Exit": ("upgrader.exitcodes", "Exit"),
     "plan_to_dict": ("upgrader.report.jsonout", "plan_to_dict"),
+    # The real server as judge (kvupgrade plan --verify-with), for the Ansible action plugin.
+    "prepare_judge": ("upgrader.fleet.judging", "prepare"),
+    "judge_plan": ("upgrader.fleet.judging", "judge_plan"),
+    "judge_refused": ("upgrader.fleet.judging", "refused"),
+    "KvUpgradeError": ("upgrader.errors", "KvUpgradeError"),
 }
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -141,8 +141,11 @@ def apply_file(path: str, *, to: Optional[Version] = None, from_: Optional[Versi
                settings: Optional[Settings] = None, lock_timeout: float = 30.0,
                kind: Optional[str] = None,
                before_replace: Optional[Callable[[Source, str, Optional[str]], None]] = None,
-               request: Optional[Request] = None) -> Outcome:
+               request: Optional[Request] = None, verify: Optional[Callable[[Plan], None]] = None) -> Outcome:
     """Plan and write. Idempotent: a second call finds nothing to change and writes nothing.
+
+    ``verify(plan)`` runs under the lock on a plan that changes the file, before the backup: it may
+    add findings to the plan (the real server's verdict); if it raises, nothing is written.
 
     ``before_replace(source, new_text, backup_path)`` runs under the lock after the backup and
     before the file is replaced (the fleet's rollback manifest); if it raises, nothing is written.
@@ -158,6 +161,8 @@ def apply_file(path: str, *, to: Optional[Version] = None, from_: Optional[Versi
             out = Outcome(path, plan=plan)
             if not plan.changed:
                 return out
+            if verify is not None:
+                verify(plan)
             if backup:
                 out.backup = write_backup(src, backup_dir)
             if before_replace is not None:

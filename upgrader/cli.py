@@ -81,7 +81,27 @@ JOBS = typer.Option(None, "--jobs", "-j", help="Worker processes (default: the C
                     show_default=False)
 SELECT = typer.Option(None, "--select", help="Run only these transforms (repeatable; names in docs/TRANSFORMS.md).")
 IGNORE = typer.Option(None, "--ignore", help="Skip these transforms (repeatable).")
+VERIFY_WITH = typer.Option(None, "--verify-with", help="Start this kvrocks binary on a sandboxed copy of each"
+                                                        " rewritten file and report what it printed (apply: a file"
+                                                        " it refuses is not written).", show_default=False)
+MISMATCH = typer.Option(False, "--allow-version-mismatch", help="Judge with a binary that is not the --to release.")
 NO_PROGRESS = typer.Option(False, "--no-progress", help="No progress line (it is shown only when stderr is a terminal).")
+
+
+LIVE = typer.Option(None, "--live", help="Read this node (HOST:PORT, redis://…, rediss://…; '@inventory': each file's"
+                                          " inventory 'node'): plan from the release it runs and show the drift.",
+                    show_default=False)
+PASSWORD_FILE = typer.Option(None, "--password-file", help="The node's password: this file's first line (else the"
+                                                            " KVUPGRADE_PASSWORD environment variable).",
+                             show_default=False)
+TLS = typer.Option(False, "--tls", help="Connect with TLS.")
+CACERT = typer.Option(None, "--cacert", help="CA certificate file to verify the node.", show_default=False)
+CACERTDIR = typer.Option(None, "--cacertdir", help="Directory of CA certificates.", show_default=False)
+CERT = typer.Option(None, "--cert", help="Client certificate (TLS).", show_default=False)
+KEY = typer.Option(None, "--key", help="Client private key (TLS).", show_default=False)
+INSECURE = typer.Option(False, "--insecure", help="TLS without certificate or host-name checks.")
+CONNECT_TIMEOUT = typer.Option(3.0, "--connect-timeout", help="Seconds to connect to a node.")
+TIMEOUT = typer.Option(5.0, "--timeout", help="Seconds for each reply of a node.")
 
 
 def _run(fn, params: dict) -> None:  # type: ignore[no-untyped-def]
@@ -102,6 +122,11 @@ def plan(
     files_from: Optional[str] = FILES_FROM, inventory: Optional[Path] = INVENTORY,
     jobs: Optional[int] = JOBS, no_progress: bool = NO_PROGRESS,
     select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE,
+    verify_with: Optional[str] = VERIFY_WITH, allow_version_mismatch: bool = MISMATCH,
+    live: Optional[str] = LIVE, password_file: Optional[str] = PASSWORD_FILE, tls: bool = TLS,
+    cacert: Optional[str] = CACERT, cacertdir: Optional[str] = CACERTDIR, cert: Optional[str] = CERT,
+    key: Optional[str] = KEY, insecure: bool = INSECURE, connect_timeout: float = CONNECT_TIMEOUT,
+    timeout: float = TIMEOUT,
 ) -> None:
     """Show findings and the diff of the rewrite. Never writes."""
     _run(commands.plan, locals())
@@ -123,6 +148,7 @@ def apply(
     files_from: Optional[str] = FILES_FROM, inventory: Optional[Path] = INVENTORY,
     jobs: Optional[int] = JOBS, no_progress: bool = NO_PROGRESS,
     select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE,
+    verify_with: Optional[str] = VERIFY_WITH, allow_version_mismatch: bool = MISMATCH,
 ) -> None:
     """Rewrite the files: atomic, with a backup, idempotent."""
     _run(commands.apply, locals())
@@ -134,9 +160,28 @@ def check(
     matrix: Optional[Path] = MATRIX, overlay: Optional[List[Path]] = OVERLAY,
     include: Optional[List[str]] = INCLUDE, exclude: Optional[List[str]] = EXCLUDE,
     files_from: Optional[str] = FILES_FROM, jobs: Optional[int] = JOBS, no_progress: bool = NO_PROGRESS,
+    kvrocks_bin: Optional[str] = typer.Option(None, "--kvrocks-bin", help="Also start this kvrocks binary on a"
+                                              " sandboxed copy of each file and report every warning or error it"
+                                              " prints.", show_default=False),
+    allow_version_mismatch: bool = MISMATCH,
 ) -> None:
     """Will the target accept these files? Checks every key and value, no source version needed."""
     _run(commands.check, locals())
+
+
+@app.command()
+def verify(
+    paths: Optional[List[str]] = PATHS, to: str = TO, fmt: Format = FMT,
+    matrix: Optional[Path] = MATRIX, overlay: Optional[List[Path]] = OVERLAY, inventory: Optional[Path] = INVENTORY,
+    jobs: Optional[int] = JOBS, no_progress: bool = NO_PROGRESS,
+    live: Optional[str] = LIVE, password_file: Optional[str] = PASSWORD_FILE, tls: bool = TLS,
+    cacert: Optional[str] = CACERT, cacertdir: Optional[str] = CACERTDIR, cert: Optional[str] = CERT,
+    key: Optional[str] = KEY, insecure: bool = INSECURE, connect_timeout: float = CONNECT_TIMEOUT,
+    timeout: float = TIMEOUT,
+) -> None:
+    """After the restart on the new binary: does the node run --to, and read every setting of the
+    file back? Exit 0 verified, 3 a setting differs or is ignored, 4 the node does not run --to."""
+    _run(commands.verify, locals())
 
 
 @app.command()

@@ -91,7 +91,9 @@ def fleet_command(command: str, paths: Optional[List[str]], *, to: str, from_: O
                   kind: Optional[str], matrix: Any, overlay: Optional[List[Any]], include: Optional[List[str]],
                   exclude: Optional[List[str]], files_from: Optional[str], inventory: Any, jobs: Optional[int],
                   no_progress: bool, settings=None, backup: bool = True,  # type: ignore[no-untyped-def]
-                  backup_dir: Optional[str] = None, manifest: Optional[str] = None) -> int:
+                  backup_dir: Optional[str] = None, manifest: Optional[str] = None,
+                  judge_bin: Optional[str] = None, allow_mismatch: bool = False,
+                  live: Optional[dict[str, Any]] = None) -> int:
     """Shared body of plan/apply/check: any mix of files and directories, in parallel, streamed."""
     from . import fleet
     from .errors import KvUpgradeError
@@ -103,7 +105,13 @@ def fleet_command(command: str, paths: Optional[List[str]], *, to: str, from_: O
         raise Usage("must be at least 1", "--jobs")
     m = load(matrix, overlay)
     request = build_request(m, to=to, from_=from_, settings=settings, kind=kind, check=command == "check")
-    job = fleet.FleetJob(command=command, request=request,
+    spec = None
+    if judge_bin is not None:
+        spec, request = judge_for(judge_bin, request, allow_mismatch=allow_mismatch,
+                                  what="old" if command == "check" else "new")
+    elif allow_mismatch:
+        raise Usage("needs --kvrocks-bin (check) or --verify-with (plan, apply)", "--allow-version-mismatch")
+    job = fleet.FleetJob(command=command, request=request, judge=spec, live=live_spec(live),
                          # check never shows a diff in text, but its JSON keeps the field as before
                          with_diff=not no_diff if command != "check" else fmt != "text",
                          backup=backup, backup_dir=backup_dir)
@@ -111,6 +119,10 @@ def fleet_command(command: str, paths: Optional[List[str]], *, to: str, from_: O
         if inventory is not None:
             job.inventory = fleet.Inventory.load(str(inventory))
             job.inventory.validate(m.resolve)  # each entry's release resolved once, here
+            if job.live is not None and job.live.target is None and not job.inventory.has_nodes:
+                raise Usage("the inventory names no node (a 'node' key or third CSV column)", "--live")
+        elif job.live is not None and job.live.target is None:
+            raise Usage("--live @inventory needs --inventory", "--live")
         if manifest is None and backup_dir is not None:
             from .manifest import manifest_path
 
@@ -137,23 +149,70 @@ def fleet_command(command: str, paths: Optional[List[str]], *, to: str, from_: O
     return int(res.exit)
 
 
+def judge_for(binary: str, request: Any, *, allow_mismatch: bool, what: str) -> tuple[Any, Any]:
+    """The run's real-server judge (binary checked, its version read and matched with --to once,
+    its build features learnt) and the request with those features; exit 1 when it cannot judge."""
+    from .errors import KvUpgradeError
+    from .fleet.judging import prepare
+
+    try:
+        return prepare(binary, request, allow_mismatch=allow_mismatch, what=what)
+    except KvUpgradeError as exc:
+        fail(exc.render() + ("" if allow_mismatch or "not " not in exc.message else
+                             " (--allow-version-mismatch to judge with it anyway)"))
+    raise AssertionError("unreachable")
+
+
+def live_spec(opts: Optional[dict[str, Any]]) -> Any:
+    """The run's live options (``--live`` and its connection options), read once: the node address
+    parsed (a usage error when malformed or carrying a password), the password read from
+    --password-file or KVUPGRADE_PASSWORD (exit 1 when unreadable)."""
+    if opts is None or opts.get("live") is None:
+        return None
+    from .errors import KvUpgradeError
+    from .fleet.liveread import FROM_INVENTORY, LiveSpec
+    from .live import LiveUsageError, TLSOptions, parse_target, read_password
+
+    for name in ("connect_timeout", "timeout"):
+        if opts[name] <= 0:
+            raise Usage("must be more than 0 seconds", "--" + name.replace("_", "-"))
+    try:
+        target = None if opts["live"] == FROM_INVENTORY else parse_target(opts["live"])
+    except LiveUsageError as exc:
+        raise Usage(exc.message, "--live") from None
+    try:
+        password = read_password(opts["password_file"])
+    except KvUpgradeError as exc:
+        fail(exc.render())
+    tls = TLSOptions(enabled=opts["tls"] or bool(target and target.tls), cacert=opts["cacert"],
+                     cacertdir=opts["cacertdir"], cert=opts["cert"], key=opts["key"], insecure=opts["insecure"])
+    return LiveSpec(target, password, tls, opts["connect_timeout"], opts["timeout"])
+
+
+LIVE_KEYS = ("live", "password_file", "tls", "cacert", "cacertdir", "cert", "key", "insecure", "connect_timeout",
+             "timeout")
+
+
 # One function per command, taking exactly the parameters cli.py declares for it.
 
 def plan(*, paths: Optional[List[str]], to: str, from_: str, fmt: Any, unsafe_fixes: bool, pin_defaults: bool,
          no_diff: bool, kind: Optional[str], matrix: Any, overlay: Optional[List[Any]],
          include: Optional[List[str]], exclude: Optional[List[str]], files_from: Optional[str], inventory: Any,
-         jobs: Optional[int], no_progress: bool, select: Optional[List[str]], ignore: Optional[List[str]]) -> int:
+         jobs: Optional[int], no_progress: bool, select: Optional[List[str]], ignore: Optional[List[str]],
+         verify_with: Optional[str] = None, allow_version_mismatch: bool = False, **live: Any) -> int:
     return fleet_command("plan", paths, to=to, from_=from_, fmt=fmt, no_diff=no_diff, kind=kind, matrix=matrix,
                          overlay=overlay, include=include, exclude=exclude, files_from=files_from,
                          inventory=inventory, jobs=jobs, no_progress=no_progress,
-                         settings=settings(unsafe_fixes, pin_defaults, select, ignore))
+                         settings=settings(unsafe_fixes, pin_defaults, select, ignore),
+                         judge_bin=verify_with, allow_mismatch=allow_version_mismatch, live=live or None)
 
 
 def apply(*, paths: Optional[List[str]], to: str, from_: str, fmt: Any, unsafe_fixes: bool, pin_defaults: bool,
           no_diff: bool, no_backup: bool, backup_dir: Optional[str], manifest: Optional[str], kind: Optional[str],
           matrix: Any, overlay: Optional[List[Any]], include: Optional[List[str]], exclude: Optional[List[str]],
           files_from: Optional[str], inventory: Any, jobs: Optional[int], no_progress: bool,
-          select: Optional[List[str]], ignore: Optional[List[str]]) -> int:
+          select: Optional[List[str]], ignore: Optional[List[str]], verify_with: Optional[str] = None,
+          allow_version_mismatch: bool = False) -> int:
     if no_backup and (backup_dir or manifest):
         raise Usage("--no-backup cannot be combined with --backup-dir or --manifest (rollback needs the backups)",
                     "--no-backup")
@@ -161,14 +220,27 @@ def apply(*, paths: Optional[List[str]], to: str, from_: str, fmt: Any, unsafe_f
                          overlay=overlay, include=include, exclude=exclude, files_from=files_from,
                          inventory=inventory, jobs=jobs, no_progress=no_progress,
                          settings=settings(unsafe_fixes, pin_defaults, select, ignore),
-                         backup=not no_backup, backup_dir=backup_dir, manifest=manifest)
+                         backup=not no_backup, backup_dir=backup_dir, manifest=manifest,
+                         judge_bin=verify_with, allow_mismatch=allow_version_mismatch)
 
 
 def check(*, paths: Optional[List[str]], to: str, fmt: Any, kind: Optional[str], matrix: Any,
           overlay: Optional[List[Any]], include: Optional[List[str]], exclude: Optional[List[str]],
-          files_from: Optional[str], jobs: Optional[int], no_progress: bool) -> int:
+          files_from: Optional[str], jobs: Optional[int], no_progress: bool, kvrocks_bin: Optional[str] = None,
+          allow_version_mismatch: bool = False) -> int:
     # Planned from the target itself (Request.check): no hops, so only the target's own rules apply.
     return fleet_command("check", paths, to=to, from_=None, fmt=fmt, no_diff=True, kind=kind, matrix=matrix,
                          overlay=overlay, include=include, exclude=exclude, files_from=files_from, inventory=None,
-                         jobs=jobs, no_progress=no_progress)
+                         jobs=jobs, no_progress=no_progress, judge_bin=kvrocks_bin,
+                         allow_mismatch=allow_version_mismatch)
 
+
+
+def verify(*, paths: Optional[List[str]], to: str, fmt: Any, matrix: Any, overlay: Optional[List[Any]],
+           inventory: Any, jobs: Optional[int], no_progress: bool, **live: Any) -> int:
+    """After the restart on the new binary: the node runs ``to`` and reads every setting back."""
+    if live.get("live") is None:
+        raise Usage("verify reads a node: give --live NODE (or --live @inventory)", "--live")
+    return fleet_command("verify", paths, to=to, from_=None, fmt=fmt, no_diff=True, kind="conf", matrix=matrix,
+                         overlay=overlay, include=None, exclude=None, files_from=None, inventory=inventory,
+                         jobs=jobs, no_progress=no_progress, live=live)

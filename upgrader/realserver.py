@@ -313,17 +313,18 @@ def classify(lines: Sequence[str], *, moved_from: int = 0, moved: Sequence[str] 
 def judge(binary: Union[str, Path], conf_text: str, flags: Sequence[tuple[str, str]] = (), *,
           timeout: float = 20.0, grace: float = 5.0, expect: Union[str, Release, None] = None,
           allow_mismatch: bool = False, matrix: Optional[Matrix] = None,
-          workdir_parent: Union[str, Path, None] = None) -> Verdict:
+          workdir_parent: Union[str, Path, None] = None, version: Optional[BinaryVersion] = None) -> Verdict:
     """Start ``binary`` on a sandboxed copy of ``conf_text`` (plus ``flags``, ``(key, value)`` pairs
     as the node would receive them) and report whether it started and what it printed.
 
     Raises ``VersionMismatch`` before starting anything when ``expect`` is given and the binary is
     another release (unless ``allow_mismatch``), ``RealServerError`` when the binary cannot be used.
+    ``version``: the binary's ``binary_version``, already read (a fleet reads it once per run).
     """
     t0 = time.monotonic()
     m = matrix or load_matrix()
     path = _executable(binary)
-    found = binary_version(path, m)
+    found = version if version is not None else binary_version(path, m)
     if expect is not None:
         check_version(found, m.resolve(expect), allow_mismatch=allow_mismatch, binary=path)
     if found.release is not None and found.release < FLAGS_SINCE:

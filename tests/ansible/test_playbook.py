@@ -200,7 +200,16 @@ def cases(ansible: AnsibleEnv, tmp_path_factory: pytest.TempPathFactory) -> Case
         "kvrocks.conf": conf_text(sec),
         "blocked-strict.conf": conf_text(sec, extra="cluster-enabled maybe\n"),  # no release accepts it
         "blocked-lenient.conf": conf_text(sec, extra="cluster-enabled maybe\n"),
+        "refused.conf": conf_text(sec),
+        "accepted.conf": conf_text(sec),
     }
+    version = "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'kvrocks unstable (commit 54929cd0)'; exit 0; fi\n"
+    for name, body in (("kvrocks-refuses", f"echo 'Failed to load config, err: {sec['requirepass']} at line #L4'\n"
+                                           "exit 1\n"),
+                       ("kvrocks-starts", "echo '[t][I][server.cc:1] [server] Ready to accept connections'\n"
+                                          "exec sleep 30\n")):
+        (d / name).write_text(version + body)
+        (d / name).chmod(0o755)
     values = (REPO_ROOT / "examples" / "carriers" / "values.yaml").read_text()
     secret_lines = f"    requirepass: \"{sec['requirepass']}\"\n    masterauth: {sec['masterauth']}\n"
     texts["values.yaml"] = values.replace("    workers: 8\n", "    workers: 8\n" + secret_lines)
@@ -265,6 +274,17 @@ def test_carrier_kind_is_passed_to_the_library(cases: Cases, tmp_path: Path) -> 
     assert outcome.plan is not None, outcome.error
     assert (cases.dir / "values.yaml").read_text() == outcome.plan.new_text
     assert "requirepass: ********" in r["diff"]["after"]
+
+
+def test_verify_with_writes_nothing_the_real_server_refuses(cases: Cases) -> None:
+    refused = cases.run.result("verify_with a server that refuses")
+    assert refused.get("failed") and refused["changed"] is False, refused
+    assert "nothing written" in refused["msg"] and "Failed to load config" in refused["msg"]
+    assert (cases.dir / "refused.conf").read_text() == cases.texts["refused.conf"]
+    accepted = cases.run.result("verify_with a server that starts")
+    assert not accepted.get("failed") and accepted["changed"] is True, accepted
+    assert accepted["realserver"]["started"] is True
+    assert (cases.dir / "accepted.conf").read_text() == expected_after(cases.texts["accepted.conf"])
 
 
 def test_cases_leak_no_secret(cases: Cases) -> None:

@@ -129,25 +129,32 @@ def _iter_inputs(inputs: Iterable[str], listing: Optional[IO[str]], close: bool,
 
 class Inventory:
     """Source versions per file from YAML (``pattern: version`` mapping, or a list of
-    ``{path: ..., version: ...}``) or CSV (``path,version`` rows, optional header).
+    ``{path: ..., version: ..., node: host:port}``) or CSV (``path,version[,node]`` rows, optional
+    header). ``node`` is the file's live node, read by ``plan/verify --live @inventory``.
 
     Relative paths and globs are relative to the inventory file's directory; a glob
     without '/' matches the file name. Exact paths win over globs; the first matching
     glob wins. A file no entry matches uses ``--from`` (default auto).
     """
 
-    def __init__(self, source: str, entries: list[tuple[str, str, int]]) -> None:
+    def __init__(self, source: str, entries: list[tuple[Any, ...]]) -> None:
         self.source = source
-        self.entries = entries
+        # (pattern, version, line); a fourth item, when there, is the file's live node (host:port)
+        self.entries: list[tuple[str, str, int]] = [(e[0], e[1], e[2]) for e in entries]
         self.sources: dict[str, Optional[Release]] = {}  # entry version -> release (None: auto), by validate
         base = os.path.dirname(os.path.abspath(source))
-        self.exact: dict[str, str] = {}
-        self.globs: list[tuple[str, str]] = []
-        for pat, ver, _ in entries:
+        self.exact: dict[str, tuple[str, Optional[str]]] = {}
+        self.globs: list[tuple[str, str, Optional[str]]] = []
+        for e in entries:
+            pat, ver, node = e[0], e[1], (e[3] if len(e) > 3 else None)
             if any(c in pat for c in "*?["):
-                self.globs.append((pat if "/" not in pat else os.path.join(base, pat), ver))
+                self.globs.append((pat if "/" not in pat else os.path.join(base, pat), ver, node))
             else:
-                self.exact.setdefault(os.path.normpath(os.path.join(base, pat)), ver)
+                self.exact.setdefault(os.path.normpath(os.path.join(base, pat)), (ver, node))
+
+    @property
+    def has_nodes(self) -> bool:
+        return any(n for _, n in self.exact.values()) or any(n for _, _, n in self.globs)
 
     @classmethod
     def load(cls, path: str) -> "Inventory":
@@ -183,24 +190,34 @@ class Inventory:
         return request if ver is None else request.with_source(self.sources[ver])
 
     def version_for(self, path: str) -> Optional[str]:
+        hit = self._entry(path)
+        return hit[0] if hit else None
+
+    def node_for(self, path: str) -> Optional[str]:
+        """The live node (``host:port``, ``redis://…``) the inventory gives ``path``, if any."""
+        hit = self._entry(path)
+        return hit[1] if hit else None
+
+    def _entry(self, path: str) -> Optional[tuple[str, Optional[str]]]:
         a = os.path.abspath(path)
         r = os.path.realpath(path)
         for key in (a, r):
             if key in self.exact:
                 return self.exact[key]
-        for pat, ver in self.globs:
+        for pat, ver, node in self.globs:
             if "/" in pat:
                 if fnmatch.fnmatchcase(a, pat) or fnmatch.fnmatchcase(r, pat):
-                    return ver
+                    return ver, node
             elif fnmatch.fnmatchcase(os.path.basename(a), pat) or fnmatch.fnmatchcase(os.path.basename(r), pat):
-                return ver
+                return ver, node
         return None
 
 
-def _parse_csv(text: str, source: str) -> list[tuple[str, str, int]]:
+def _parse_csv(text: str, source: str) -> list[tuple[Any, ...]]:
+    """``path,version[,node]`` rows (an optional header; an empty version is auto)."""
     import csv
 
-    out: list[tuple[str, str, int]] = []
+    out: list[tuple[Any, ...]] = []
     for n, row in enumerate(csv.reader(text.splitlines()), 1):
         if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
             continue
@@ -208,11 +225,12 @@ def _parse_csv(text: str, source: str) -> list[tuple[str, str, int]]:
             raise InputError("expected 'path,version'", source, n)
         if not out and row[1].strip().lower() in ("version", "from", "from_version", "source_version"):
             continue  # header
-        out.append((row[0].strip(), row[1].strip(), n))
+        node = row[2].strip() if len(row) > 2 and row[2].strip() else None
+        out.append((row[0].strip(), row[1].strip() or "auto", n, node))
     return out
 
 
-def _parse_yaml(text: str, source: str) -> list[tuple[str, str, int]]:
+def _parse_yaml(text: str, source: str) -> list[tuple[Any, ...]]:
     from ruamel.yaml.error import YAMLError
 
     from ..yamlbounds import YamlTooBig, safe_load
@@ -223,7 +241,7 @@ def _parse_yaml(text: str, source: str) -> list[tuple[str, str, int]]:
         raise InputError(e.message, source, e.line) from None
     except YAMLError as e:
         raise InputError(f"not valid YAML: {e}", source) from None
-    out: list[tuple[str, str, int]] = []
+    out: list[tuple[Any, ...]] = []
     if isinstance(data, dict):
         for k, v in data.items():
             out.append((str(k), str(v), 0))
@@ -233,9 +251,10 @@ def _parse_yaml(text: str, source: str) -> list[tuple[str, str, int]]:
                 raise InputError(f"item {i}: expected a mapping with 'path' and 'version'", source)
             pat = item.get("path", item.get("glob"))
             ver = item.get("version", item.get("from"))
-            if pat is None or ver is None:
-                raise InputError(f"item {i}: expected 'path' (or 'glob') and 'version' (or 'from')", source)
-            out.append((str(pat), str(ver), 0))
+            node = item.get("node")
+            if pat is None or (ver is None and node is None):
+                raise InputError(f"item {i}: expected 'path' (or 'glob') and 'version' (or 'from') or 'node'", source)
+            out.append((str(pat), "auto" if ver is None else str(ver), 0, None if node is None else str(node)))
     elif data is not None:
         raise InputError("expected a mapping of path or glob to version, or a list of {path, version}", source)
     return out

@@ -9,11 +9,13 @@ from .inputs import Inventory
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..request import Request
+    from .judging import JudgeSpec
+    from .liveread import LiveSpec
 
 
 @dataclass
 class FleetJob:
-    command: str  # plan | apply | check
+    command: str  # plan | apply | check | verify
     # Built once by the CLI (check: ``Request.check``); its matrix is the loaded one, which forked
     # workers inherit instead of loading their own.
     request: "Request"
@@ -28,3 +30,7 @@ class FleetJob:
     # ``renderer``): the parent then only writes strings and counts, instead of being the
     # bottleneck of a parallel run.
     render: Optional[Callable[[dict[str, Any]], str]] = None
+    # check --kvrocks-bin, plan/apply --verify-with: the real server judges each planned file.
+    judge: Optional["JudgeSpec"] = None
+    # plan --live, verify --live: each file's node is read (its inventory entry's, else this one's).
+    live: Optional["LiveSpec"] = None

@@ -16,7 +16,7 @@ import os
 import sys
 from collections import deque
 from itertools import chain, islice
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from .inputs import Item, carrier_globs
 from .job import FleetJob
@@ -64,6 +64,7 @@ class Worker:
     def __init__(self, job: FleetJob) -> None:
         self.job = job
         self.journal = None
+        self.nodes: Any = None  # live runs: a NodeCache, made on the first file
         if job.manifest and job.command == "apply":
             from ..manifest import Journal
 
@@ -111,11 +112,20 @@ class Worker:
         m = j.request.matrix
         try:
             req = j.request if j.inventory is None else j.inventory.request_for(path, j.request)
+            seen: dict[str, Any] = {}
+            if j.live is not None:
+                return self.live_one(path, req)
             if j.command == "apply":
                 o = apply_file(path, request=req, backup=j.backup, backup_dir=self.backup_dir_for(path),
-                               lock_timeout=j.lock_timeout, before_replace=self.journal.record if self.journal else None)
+                               lock_timeout=j.lock_timeout, before_replace=self.journal.record if self.journal else None,
+                               verify=self.verifier(seen) if j.judge is not None else None)
             else:
                 o = plan_file(path, request=req)
+                if j.judge is not None and o.plan is not None:
+                    from .judging import judge_plan
+
+                    seen["realserver"] = judge_plan(j.judge, o.plan, m)
+            o.extra.update(seen)
             return outcome_to_dict(o, m, with_diff=j.with_diff)
         except Exception as exc:  # isolation: a bug met on one file is that file's error, not the run's
             if os.environ.get("KVUPGRADE_DEBUG"):
@@ -125,6 +135,58 @@ class Worker:
             else:  # no message: it could quote a secret from the file
                 detail = f"{type(exc).__name__} (set KVUPGRADE_DEBUG=1 for a traceback)"
             return _error_dict(path, f"{path}: internal error, file left untouched: {detail}")
+
+    def live_one(self, path: str, req: Any) -> dict[str, Any]:
+        """plan --live / verify --live: the file against its node; a node that cannot be read, or
+        whose release cannot be the plan's source, is this file's error."""
+        from ..errors import KvUpgradeError
+        from ..report.jsonout import outcome_to_dict
+        from .liveread import NodeCache, plan_live, target_for, verify_live
+
+        j = self.job
+        assert j.live is not None
+        if self.nodes is None:
+            self.nodes = NodeCache(j.live)
+        m = req.matrix
+        try:
+            target = target_for(j.live, j.inventory.node_for(path) if j.inventory is not None else None, path)
+            node = self.nodes.read(target, m)
+            if j.command == "verify":
+                o, live, code = verify_live(path, req, node)
+            else:
+                o, live = plan_live(path, req, node)
+                code = None
+                if j.judge is not None and o.plan is not None:  # plan --live --verify-with: both
+                    from .judging import judge_plan
+
+                    o.extra["realserver"] = judge_plan(j.judge, o.plan, m)
+        except KvUpgradeError as exc:
+            msg = exc.render()
+            return _error_dict(path, msg if msg.startswith(path) else f"{path}: {msg}")
+        o.extra["live"] = live
+        d = outcome_to_dict(o, m, with_diff=j.with_diff and j.command != "verify")
+        if code is not None and d["status"] != "error":
+            d["exit"] = code
+            d["status"] = {0: "unchanged", 3: "changed", 4: "blocked"}[code]
+            d["changed"] = code != 0  # the summary counts a verified file as unchanged, others not
+        return d
+
+    def verifier(self, seen: dict[str, Any]) -> Callable[[Any], None]:
+        """apply --verify-with: judge the rewritten text before anything is written; a refusal is
+        a WriteError, so the file is left untouched and its record says why."""
+        from ..errors import WriteError
+        from .judging import judge_plan, refused
+
+        spec = self.job.judge
+        assert spec is not None
+
+        def verify(plan: Any) -> None:
+            seen["realserver"] = judge_plan(spec, plan, self.job.request.matrix)
+            why = refused(plan)
+            if why is not None:
+                raise WriteError(f"not written: {why}", plan.path)
+
+        return verify
 
     def close(self) -> None:
         if self.journal is not None:

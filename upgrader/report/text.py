@@ -105,6 +105,18 @@ def render_file(f: dict[str, Any], command: str, colour: bool = False, show_diff
     if det:
         out.append(visible(f"  source version detected: {det['version']} ({det['confidence']} confidence:"
                            f" {det['reason']})"))
+    live = f.get("live")
+    if live:  # plan/verify --live: which node, and how its release was found
+        how = f"  node {live['node']}: " + (f"runs {live['release']} ({live['confidence']}: {live['how']})"
+                                            if "release" in live else
+                                            f"{'verified' if live.get('ok') else 'not verified'}, {live['checked']}"
+                                            f" setting(s) read back; runs {live.get('node_release') or 'unknown'}"
+                                            f" ({live['how']})")
+        out.append(visible(how))
+    rs = f.get("realserver")
+    if rs and rs.get("verified"):
+        state = "started" if rs.get("started") else "did not start"
+        out.append(visible(f"  real server: {rs['version']} {state} on it ({rs['seconds']} s)"))
     if not f["findings"]:
         out.append("  no findings")
     for x in f["findings"]:
@@ -137,7 +149,11 @@ def render_file(f: dict[str, Any], command: str, colour: bool = False, show_diff
             tail.append("written" + (f", backup at {visible(f['backup'])}" if f.get("backup") else ""))
         else:
             tail.append("nothing to change" if not f.get("changed") else "not written")
-    if f.get("blockers"):
+    if command == "verify":  # blockers here: the node does not run the target
+        tail.append("verified" if f["exit"] == 0 else
+                    "not verified: " + ("the node does not run the target release" if f["exit"] == 4 else
+                                        "a setting differs from the node or is ignored by it"))
+    elif f.get("blockers"):
         tail.append(_c(f"{f['blockers']} blocker(s): the target would refuse this config", "error", colour))
     if tail:
         out.append("  " + "; ".join(tail))
@@ -179,6 +195,10 @@ def _impact_section(f: dict[str, Any], colour: bool) -> list[str]:
 
 
 def render_summary(s: dict[str, Any], command: str) -> str:
+    if command == "verify":  # per file: verified (unchanged), differs, or not on the target (blocked)
+        return (f"{s['files']} file(s): {s['unchanged']} verified, {s['files'] - s['unchanged'] - s['failed']} not"
+                f" verified, {s['failed']} failed; findings: {s['findings']['error']} error,"
+                f" {s['findings']['warning']} warning, {s['findings']['info']} info\n")
     verb = "changed" if command == "apply" else "to change"
     return (f"{s['files']} file(s): {s['changed']} {verb}, {s['unchanged']} unchanged, {s['failed']} failed,"
             f" {s['blocked']} blocked; findings: {s['findings']['error']} error, {s['findings']['warning']} warning,"

@@ -16,7 +16,8 @@ Flow (the same shape as ansible.builtin.template):
 
 The plugin ships with the library and calls only its public names (``import upgrader``; see the
 README's library section): ``Request``, ``plan_file``, ``redactor``, ``secrets_in``, ``decode``,
-``plan_to_dict``.
+``plan_to_dict``, and for ``verify_with`` ``prepare_judge``, ``judge_plan``, ``judge_refused``,
+``KvUpgradeError``.
 
 Secrets: the diff and the findings are masked with the library's redactor, and every secret value
 found in the file is then removed from the whole result with ``remove_values``, the function
@@ -139,6 +140,12 @@ class ActionModule(ActionBase):
                                         settings=settings, kind=(args["kind"] or "").strip() or None)
         except (lib.VersionError, lib.UnknownKind) as exc:
             return self._fail(_printable(f"{path}: {exc}"), **base)
+        judge = None
+        if args["verify_with"]:  # checked and its version matched once, before the node is touched
+            try:
+                judge, request = lib.prepare_judge(args["verify_with"], request)
+            except lib.KvUpgradeError as exc:
+                return self._fail(_printable(f"{path}: verify_with: {exc}"), **base)
 
         # 1. read the file from the node
         slurped = self._execute_module(module_name="ansible.legacy.slurp", module_args={"src": path},
@@ -178,6 +185,9 @@ class ActionModule(ActionBase):
             return self._fail(f"kvupgrade {lib.__version__} planned only part of {path} (kind {plan.kind}); "
                               "this action plugin writes whole files and cannot apply it", **base)
 
+        verdict = None
+        if judge is not None and plan.changed:
+            verdict = lib.judge_plan(judge, plan, request.matrix)  # its findings join the plan's
         red = lib.redactor(plan, request.matrix)
         planned = _printable(_replace_everywhere(lib.plan_to_dict(plan, request.matrix, with_diff=False), local,
                                                  path))
@@ -194,6 +204,8 @@ class ActionModule(ActionBase):
             findings=planned.get("findings", []),
             impact=planned.get("impact"),
         )
+        if verdict is not None:
+            res["realserver"] = _printable(verdict)
         det = plan.from_detected or {}
         if det.get("confidence") == "low":
             res["warnings"] = [f"{path}: source release inferred with low confidence ({det.get('reason', '')}); "
@@ -207,6 +219,10 @@ class ActionModule(ActionBase):
                    f"{counts.get('info', 0)} info")
         head = f"{plan.from_version} -> {plan.to_version}"
 
+        refused = lib.judge_refused(plan) if verdict is not None else None
+        if refused is not None:  # never written, whatever fail_on_blockers says
+            res.update(failed=True, changed=False, msg=_printable(red.free(f"{head}: nothing written: {refused}")))
+            return res
         if plan.blockers and args["fail_on_blockers"]:
             errs = "; ".join(f"line {f.line}: {f.option}: {f.message}" if f.line else f"{f.option}: {f.message}"
                              for f in plan.blockers)

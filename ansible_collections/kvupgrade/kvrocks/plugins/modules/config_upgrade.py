@@ -119,6 +119,19 @@ options:
         RV(blockers) for the playbook to decide.
     type: bool
     default: true
+  verify_with:
+    description:
+      - Path, on the Ansible controller, of a C(kvrocks) binary of O(to_version). The rewritten
+        file is started on it in a private sandbox (C(kvupgrade plan --verify-with)) before
+        anything is written; every warning or error line it prints becomes a finding (masked).
+      - If the server refuses to start, the task fails and writes nothing, whatever
+        O(fail_on_blockers) says. A binary of another release fails the task.
+      - Only C(conf) files are started; a carrier file gets an info finding that it was not.
+      - To check a templated file on the managed node instead, use the C(validate) option of
+        M(ansible.builtin.template) or M(ansible.builtin.copy) with
+        C(kvupgrade check --kvrocks-bin /usr/bin/kvrocks --to 2.14.0 %s) (needs kvupgrade and
+        the binary on the node; exit 0 only for a file with no finding left).
+    type: path
 notes:
   - Check mode computes the full plan and diff and reports the true C(changed) without writing.
   - The task's C(no_log) suppresses the whole result, diff included. It is not needed to protect
@@ -152,6 +165,12 @@ EXAMPLES = r"""
   register: kvrocks_conf
   notify: Restart kvrocks
 
+- name: Upgrade only if the real Kvrocks 2.14.0 starts on the result
+  kvupgrade.kvrocks.config_upgrade:
+    path: /etc/kvrocks/kvrocks.conf
+    to_version: 2.14.0
+    verify_with: /opt/kvrocks-2.14.0/bin/kvrocks
+
 - name: Also apply reviewed fixes and pin changed defaults
   kvupgrade.kvrocks.config_upgrade:
     path: /etc/kvrocks/kvrocks.conf
@@ -161,6 +180,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+realserver:
+  description:
+    - With O(verify_with), what the real server did with the rewritten file (its findings are in
+      RV(findings), rules C(realserver/...)).
+  returned: when O(verify_with) is set and the plan changes the file
+  type: dict
+  sample: {"binary": "/usr/bin/kvrocks", "version": "kvrocks version 2.14.0", "verified": true, "started": true}
 changed:
   description: Whether the file was (or, in check mode, would be) rewritten.
   returned: always
@@ -321,6 +347,7 @@ ARGUMENT_SPEC = dict(
     unsafe_fixes=dict(type="bool", default=False),
     pin_defaults=dict(type="bool", default=False),
     fail_on_blockers=dict(type="bool", default=True),
+    verify_with=dict(type="path"),
 )
 
 
