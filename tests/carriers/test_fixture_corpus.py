@@ -47,7 +47,7 @@ def test_each_fixture_plans_applies_once_and_keeps_other_bytes(tmp_path, name):
         assert after == original
 
 
-def test_directory_run_fails_only_files_without_kvrocks_content(tmp_path):
+def test_directory_run_skips_files_without_kvrocks_content_and_fails_none(tmp_path):
     root = tmp_path / "corpus"
     shutil.copytree(FIXTURES, root)
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
@@ -55,6 +55,14 @@ def test_directory_run_fails_only_files_without_kvrocks_content(tmp_path):
                          capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
     data = json.loads(run.stdout)
     failed = {os.path.basename(f["path"]) for f in data["files"] if f["status"] == "error"}
-    assert failed <= NO_CONTENT, failed  # until the walk counts these as skipped (NoKvrocksContent)
-    assert run.returncode == (1 if failed else 3)
+    skipped = {os.path.basename(f["path"]) for f in data["files"] if f["status"] == "skipped"}
+    assert not failed, failed  # no file a person would call a Kvrocks config fails
+    assert NO_CONTENT <= skipped, skipped  # the files without Kvrocks settings are listed as skipped
+    assert data["summary"]["skipped"] == len(skipped)
+    assert run.returncode == 3  # skipped files do not change the exit code
     assert data["summary"]["blocked"] == 0 and data["summary"]["changed"] >= 15
+    for name in NO_CONTENT:  # named on the command line, a file without Kvrocks settings is still an error
+        one = next(root.rglob(name))
+        named = subprocess.run([sys.executable, "-m", "upgrader", "plan", "--to", "2.14.0", str(one)],
+                               capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
+        assert named.returncode == 1 and "kvrocks" in named.stderr.lower(), (name, named.stderr)

@@ -45,6 +45,12 @@ def _error_dict(path: str, message: str) -> dict[str, Any]:
             "written": False, "backup": None}
 
 
+def _skipped_dict(path: str, reason: str) -> dict[str, Any]:
+    """A file a directory walk met that holds no Kvrocks settings: counted and listed (JSON), not
+    failed; it does not change the exit code. A file named on the command line is never skipped."""
+    return {"path": path, "status": "skipped", "exit": 0, "reason": reason, "written": False, "backup": None}
+
+
 def _masked_for(path: str, message: str, matrix: Any) -> str:
     """``message`` with the secrets the file holds masked (the same scan and masking as a record)."""
     from ..redact import Redactor
@@ -99,9 +105,9 @@ class Worker:
             return False
 
     def one(self, path: str, sniff: bool = False) -> Optional[dict[str, Any]]:
-        """The file's record, or None for a sniffed candidate that is not a kvrocks carrier."""
+        """The file's record; a walked candidate with no Kvrocks settings is a skipped record."""
         if sniff and not self.is_carrier(path):
-            return None
+            return _skipped_dict(path, "no Kvrocks settings in a shape kvupgrade knows")
         from ..api import apply_file, plan_file
         from ..report.jsonout import outcome_to_dict
 
@@ -125,6 +131,8 @@ class Worker:
                     from .judging import judge_plan
 
                     seen["realserver"] = judge_plan(j.judge, o.plan, m)
+            if sniff and o.no_content:
+                return _skipped_dict(path, o.error or "no Kvrocks settings")
             o.extra.update(seen)
             return outcome_to_dict(o, m, with_diff=j.with_diff)
         except Exception as exc:  # isolation: a bug met on one file is that file's error, not the run's
@@ -226,7 +234,7 @@ def _work_chunk(items: list[Item]) -> list[Optional[dict[str, Any]]]:
     out = [_WORKER.one(p, sniff) for p, sniff in items]
     if render is None:
         return out
-    return [_compact(d, render(d)) if d is not None else None for d in out]
+    return [_compact(d, render(d)) if d is not None and d["status"] != "skipped" else d for d in out]
 
 
 def _chunks(paths: Iterator[Item], size: int) -> Iterator[list[Item]]:

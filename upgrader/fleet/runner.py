@@ -82,6 +82,11 @@ def run(job: FleetJob, paths: Iterable[Any], *, fmt: str, jobs: int, meta: dict[
     code = Exit.OK
     try:
         for f in run_files(job, paths, jobs):
+            if f["status"] == "skipped":  # counted; listed where a format lists records one by one
+                summary["skipped"] = summary.get("skipped", 0) + 1
+                if fmt in ("json", "jsonl"):
+                    writer.file(f)
+                continue
             add_to_summary(summary, f)
             code = worst([code, Exit(f["exit"])])
             bar.clear()  # the bar and the report may share one terminal
@@ -93,6 +98,7 @@ def run(job: FleetJob, paths: Iterable[Any], *, fmt: str, jobs: int, meta: dict[
         bar.clear()
     writer.end(summary)
     if summary["files"] == 0:
-        err.write("kvupgrade: error: no config files found in the given paths\n")
+        skipped = f" ({summary['skipped']} file(s) without Kvrocks settings skipped)" if summary.get("skipped") else ""
+        err.write(f"kvupgrade: error: no config files found in the given paths{skipped}\n")
         return RunResult(int(Exit.ERROR), summary)
     return RunResult(int(code), summary)

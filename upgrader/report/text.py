@@ -200,9 +200,10 @@ def render_summary(s: dict[str, Any], command: str) -> str:
                 f" verified, {s['failed']} failed; findings: {s['findings']['error']} error,"
                 f" {s['findings']['warning']} warning, {s['findings']['info']} info\n")
     verb = "changed" if command == "apply" else "to change"
+    skipped = f", {s['skipped']} skipped (no Kvrocks settings)" if s.get("skipped") else ""
     return (f"{s['files']} file(s): {s['changed']} {verb}, {s['unchanged']} unchanged, {s['failed']} failed,"
-            f" {s['blocked']} blocked; findings: {s['findings']['error']} error, {s['findings']['warning']} warning,"
-            f" {s['findings']['info']} info\n")
+            f" {s['blocked']} blocked{skipped}; findings: {s['findings']['error']} error,"
+            f" {s['findings']['warning']} warning, {s['findings']['info']} info\n")
 
 
 def render_table(s: dict[str, Any], command: str) -> str:
