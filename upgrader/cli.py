@@ -85,6 +85,8 @@ VERIFY_WITH = typer.Option(None, "--verify-with", help="Start this kvrocks binar
                                                         " rewritten file and report what it printed (apply: a file"
                                                         " it refuses is not written).", show_default=False)
 MISMATCH = typer.Option(False, "--allow-version-mismatch", help="Judge with a binary that is not the --to release.")
+SET_IMAGE = typer.Option(False, "--set-image", help="Also rewrite the Kvrocks image tag (Compose, Kubernetes, Helm,"
+                                                     " operator) to the target release, in the same edit.")
 NO_PROGRESS = typer.Option(False, "--no-progress", help="No progress line (it is shown only when stderr is a terminal).")
 
 
@@ -121,7 +123,7 @@ def plan(
     include: Optional[List[str]] = INCLUDE, exclude: Optional[List[str]] = EXCLUDE,
     files_from: Optional[str] = FILES_FROM, inventory: Optional[Path] = INVENTORY,
     jobs: Optional[int] = JOBS, no_progress: bool = NO_PROGRESS,
-    select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE,
+    select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE, set_image: bool = SET_IMAGE,
     verify_with: Optional[str] = VERIFY_WITH, allow_version_mismatch: bool = MISMATCH,
     live: Optional[str] = LIVE, password_file: Optional[str] = PASSWORD_FILE, tls: bool = TLS,
     cacert: Optional[str] = CACERT, cacertdir: Optional[str] = CACERTDIR, cert: Optional[str] = CERT,
@@ -147,7 +149,7 @@ def apply(
     include: Optional[List[str]] = INCLUDE, exclude: Optional[List[str]] = EXCLUDE,
     files_from: Optional[str] = FILES_FROM, inventory: Optional[Path] = INVENTORY,
     jobs: Optional[int] = JOBS, no_progress: bool = NO_PROGRESS,
-    select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE,
+    select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE, set_image: bool = SET_IMAGE,
     verify_with: Optional[str] = VERIFY_WITH, allow_version_mismatch: bool = MISMATCH,
 ) -> None:
     """Rewrite the files: atomic, with a backup, idempotent."""

@@ -55,7 +55,7 @@ def check_versions(m, to: str, from_: str) -> None:  # type: ignore[no-untyped-d
 
 
 def build_request(m, *, to: str, from_: Optional[str], settings=None,  # type: ignore[no-untyped-def]
-                  kind: Optional[str] = None, check: bool = False):
+                  kind: Optional[str] = None, check: bool = False, carrier=None):
     """The run's one Request (``check``: planned from the target itself), with a bad version
     reported as the option's error: unknown -> exit 1, not a version at all -> usage error."""
     from .request import Request
@@ -64,7 +64,7 @@ def build_request(m, *, to: str, from_: Optional[str], settings=None,  # type: i
     try:
         if check:
             return Request.check(to=to, matrix=m, settings=settings, kind=kind)
-        return Request.build(to=to, from_=from_, matrix=m, settings=settings, kind=kind)
+        return Request.build(to=to, from_=from_, matrix=m, settings=settings, kind=kind, carrier=carrier)
     except MalformedVersion as exc:
         from .report.escape import visible
 
@@ -93,7 +93,7 @@ def fleet_command(command: str, paths: Optional[List[str]], *, to: str, from_: O
                   no_progress: bool, settings=None, backup: bool = True,  # type: ignore[no-untyped-def]
                   backup_dir: Optional[str] = None, manifest: Optional[str] = None,
                   judge_bin: Optional[str] = None, allow_mismatch: bool = False,
-                  live: Optional[dict[str, Any]] = None) -> int:
+                  live: Optional[dict[str, Any]] = None, set_image: bool = False) -> int:
     """Shared body of plan/apply/check: any mix of files and directories, in parallel, streamed."""
     from . import fleet
     from .errors import KvUpgradeError
@@ -104,7 +104,10 @@ def fleet_command(command: str, paths: Optional[List[str]], *, to: str, from_: O
     if jobs is not None and jobs < 1:
         raise Usage("must be at least 1", "--jobs")
     m = load(matrix, overlay)
-    request = build_request(m, to=to, from_=from_, settings=settings, kind=kind, check=command == "check")
+    from .settings import CarrierOptions
+
+    request = build_request(m, to=to, from_=from_, settings=settings, kind=kind, check=command == "check",
+                            carrier=CarrierOptions(set_image=set_image))
     spec = None
     if judge_bin is not None:
         spec, request = judge_for(judge_bin, request, allow_mismatch=allow_mismatch,
@@ -199,20 +202,22 @@ def plan(*, paths: Optional[List[str]], to: str, from_: str, fmt: Any, unsafe_fi
          no_diff: bool, kind: Optional[str], matrix: Any, overlay: Optional[List[Any]],
          include: Optional[List[str]], exclude: Optional[List[str]], files_from: Optional[str], inventory: Any,
          jobs: Optional[int], no_progress: bool, select: Optional[List[str]], ignore: Optional[List[str]],
-         verify_with: Optional[str] = None, allow_version_mismatch: bool = False, **live: Any) -> int:
+         set_image: bool = False, verify_with: Optional[str] = None, allow_version_mismatch: bool = False,
+         **live: Any) -> int:
     return fleet_command("plan", paths, to=to, from_=from_, fmt=fmt, no_diff=no_diff, kind=kind, matrix=matrix,
                          overlay=overlay, include=include, exclude=exclude, files_from=files_from,
                          inventory=inventory, jobs=jobs, no_progress=no_progress,
                          settings=settings(unsafe_fixes, pin_defaults, select, ignore),
-                         judge_bin=verify_with, allow_mismatch=allow_version_mismatch, live=live or None)
+                         judge_bin=verify_with, allow_mismatch=allow_version_mismatch, live=live or None,
+                         set_image=set_image)
 
 
 def apply(*, paths: Optional[List[str]], to: str, from_: str, fmt: Any, unsafe_fixes: bool, pin_defaults: bool,
           no_diff: bool, no_backup: bool, backup_dir: Optional[str], manifest: Optional[str], kind: Optional[str],
           matrix: Any, overlay: Optional[List[Any]], include: Optional[List[str]], exclude: Optional[List[str]],
           files_from: Optional[str], inventory: Any, jobs: Optional[int], no_progress: bool,
-          select: Optional[List[str]], ignore: Optional[List[str]], verify_with: Optional[str] = None,
-          allow_version_mismatch: bool = False) -> int:
+          select: Optional[List[str]], ignore: Optional[List[str]], set_image: bool = False,
+          verify_with: Optional[str] = None, allow_version_mismatch: bool = False) -> int:
     if no_backup and (backup_dir or manifest):
         raise Usage("--no-backup cannot be combined with --backup-dir or --manifest (rollback needs the backups)",
                     "--no-backup")
@@ -221,7 +226,7 @@ def apply(*, paths: Optional[List[str]], to: str, from_: str, fmt: Any, unsafe_f
                          inventory=inventory, jobs=jobs, no_progress=no_progress,
                          settings=settings(unsafe_fixes, pin_defaults, select, ignore),
                          backup=not no_backup, backup_dir=backup_dir, manifest=manifest,
-                         judge_bin=verify_with, allow_mismatch=allow_version_mismatch)
+                         judge_bin=verify_with, allow_mismatch=allow_version_mismatch, set_image=set_image)
 
 
 def check(*, paths: Optional[List[str]], to: str, fmt: Any, kind: Optional[str], matrix: Any,

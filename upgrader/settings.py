@@ -37,3 +37,4 @@ class CarrierOptions(NamedTuple):
     helm_paths: tuple[str, ...] = ("kvrocks.config", "config")
     binaries: tuple[str, ...] = ("kvrocks",)  # executable basenames in shell/systemd/k8s command lines
     image_match: str = "kvrocks"  # a Compose/Kubernetes image naming this runs Kvrocks
+    set_image: bool = False  # --set-image: rewrite Kvrocks image tags to the target release in the same edit

@@ -14,6 +14,7 @@ from upgrader.api import apply_file, plan_file
 from upgrader.carriers import plan_any
 from upgrader.findings import Finding, Plan
 from upgrader.request import Request
+from upgrader.settings import CarrierOptions
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "carriers"
@@ -21,8 +22,9 @@ ROW_CACHE = "comment_out/rocksdb.row_cache_size@2.13.0"
 
 
 def plan(text: str, kind: Optional[str] = None, *, to: str = "2.14.0", from_: Optional[str] = "2.12.1",
-         path: Optional[str] = None) -> Plan:
-    return plan_any(text, Request.build(to=to, from_=from_, kind=kind), path)
+         path: Optional[str] = None, set_image: bool = False) -> Plan:
+    carrier = CarrierOptions(set_image=set_image)
+    return plan_any(text, Request.build(to=to, from_=from_, kind=kind, carrier=carrier), path)
 
 
 def example(name: str) -> str:
@@ -57,15 +59,16 @@ def assert_only(p: Plan, lines: Iterable[int]) -> None:
 
 
 def apply_twice(tmp_path: Path, name: str, text: str, kind: Optional[str] = None,
-                from_: Optional[str] = "2.12.1") -> tuple[str, str]:
+                from_: Optional[str] = "2.12.1", set_image: bool = False) -> tuple[str, str]:
     """Apply, then apply again: the second run writes nothing. Returns (before, after)."""
     f = tmp_path / name
     f.write_text(text)
-    first = apply_file(str(f), to="2.14.0", from_=from_, backup=False, kind=kind)
+    req = Request.build(to="2.14.0", from_=from_, kind=kind, carrier=CarrierOptions(set_image=set_image))
+    first = apply_file(str(f), request=req, backup=False)
     assert first.error is None, first.error
     assert first.written
     after = f.read_text()
-    second = apply_file(str(f), to="2.14.0", from_=from_, backup=False, kind=kind)
+    second = apply_file(str(f), request=req, backup=False)
     assert second.error is None, second.error
     assert not second.written and not second.plan.changed
     assert f.read_text() == after

@@ -8,7 +8,6 @@ import json
 import pytest
 
 from upgrader.api import plan_file
-from upgrader.carriers.images import set_image
 from upgrader.errors import NoKvrocksContent
 from upgrader.report.jsonout import plan_to_dict
 
@@ -47,8 +46,8 @@ def test_container_without_args_and_a_named_source():
 
 
 def test_image_only_with_set_image_is_edited_once(tmp_path):
-    with set_image():
-        before, after = apply_twice(tmp_path, "docker-compose.yml", fixture("compose-image-only.yml"), from_=None)
+    before, after = apply_twice(tmp_path, "docker-compose.yml", fixture("compose-image-only.yml"), from_=None,
+                                set_image=True)
     assert after == before.replace("apache/kvrocks:2.12.1", "apache/kvrocks:2.14.0")
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from upgrader.api import apply_file
-from upgrader.carriers.images import set_image
+from upgrader.request import Request
+from upgrader.settings import CarrierOptions
 
 from .fixtures import assert_masked, fixture
 from .helpers import ROW_CACHE, assert_only, by_id, plan
@@ -36,8 +37,7 @@ def test_tag_that_disagrees_with_the_settings_is_a_finding():
 
 @pytest.mark.parametrize("name,kind,line,written", CARRIERS)
 def test_set_image_rewrites_the_tag_in_the_same_edit(name, kind, line, written):
-    with set_image():
-        p = plan(fixture(name), from_=None)
+    p = plan(fixture(name), from_=None, set_image=True)
     (f,) = by_id(p, "carrier/set-image/image")
     assert f.applied and f.line == line and f.action == "set"
     assert written in p.new_text
@@ -49,12 +49,12 @@ def test_set_image_rewrites_the_tag_in_the_same_edit(name, kind, line, written):
 def test_set_image_apply_twice_and_secrets(tmp_path):
     f = tmp_path / "values.yaml"
     f.write_text(fixture("helm-values-image.yaml"))
-    with set_image():
-        first = apply_file(str(f), to="2.14.0", from_=None, backup=False)
-        assert first.error is None and first.written
-        after = f.read_text()
-        assert "  tag: 2.14.0\n" in after and "rocksdb.row_cache_size: 64\n" not in after.replace("# kvupgrade: ", "#")
-        second = apply_file(str(f), to="2.14.0", from_=None, backup=False)
+    req = Request.build(to="2.14.0", carrier=CarrierOptions(set_image=True))
+    first = apply_file(str(f), request=req, backup=False)
+    assert first.error is None and first.written
+    after = f.read_text()
+    assert "  tag: 2.14.0\n" in after and "rocksdb.row_cache_size: 64\n" not in after.replace("# kvupgrade: ", "#")
+    second = apply_file(str(f), request=req, backup=False)
     assert second.error is None and not second.written and not second.plan.changed
     assert f.read_text() == after
     assert_masked(first.plan, "helm-values-pw-42")
@@ -62,7 +62,25 @@ def test_set_image_apply_twice_and_secrets(tmp_path):
 
 def test_set_image_refuses_a_digest():
     text = "services:\n  kv:\n    image: apache/kvrocks:2.12.1@sha256:" + "a" * 64 + "\n    command: --workers 2\n"
-    with set_image():
-        p = plan(text, from_="2.12.1")
+    p = plan(text, from_="2.12.1", set_image=True)
     (f,) = by_id(p, "carrier/set-image-refused/image")
     assert f.line == 3 and "digest" in f.message and p.new_text == text
+
+
+def test_set_image_on_the_command_line(tmp_path):
+    """--set-image reaches the carriers through the run's Request (forked workers included)."""
+    from tests.clirun import kv
+
+    files = []
+    for i in range(3):  # more than one file: a parallel run forks workers, which must see the option
+        f = tmp_path / f"node{i}" / "docker-compose.yml"
+        f.parent.mkdir()
+        f.write_text(fixture("compose-image-only.yml"))
+        files.append(f)
+    assert kv("plan", "--to", "2.14.0", str(tmp_path)).returncode == 0  # without it, nothing to change
+    assert all("apache/kvrocks:2.12.1" in f.read_text() for f in files)
+    r = kv("apply", "--to", "2.14.0", "--set-image", "--no-backup", "-j", "2", str(tmp_path))
+    assert r.returncode == 3, r.stderr
+    assert all("apache/kvrocks:2.14.0" in f.read_text() and "2.12.1" not in f.read_text() for f in files)
+    again = kv("apply", "--to", "2.14.0", "--set-image", "--no-backup", str(tmp_path))
+    assert again.returncode == 0 and "0 changed" in again.stdout

@@ -3,21 +3,16 @@
 A carrier that names the Kvrocks image (a Compose service's ``image:``, a container's
 ``image:``, Helm ``image.repository``/``image.tag``, the operator's ``spec.image``) gives the
 engine its source release (``Unit.source_hint``, high confidence); the engine reports a tag
-that the file's settings do not fit (``engine.tag_disagrees``). With ``--set-image`` on (``set_image()``; off by
-default, so plans never change a tag unasked) ``retag`` rewrites the tag in the same edit as
-the settings, keeping a ``v`` prefix and the scalar's quotes.
-
-The setting travels as a context variable rather than a ``CarrierOptions`` field so that it can
-be wired from the CLI without touching how carrier contexts are built; ``enabled()`` is all a
-carrier reads.
+that the file's settings do not fit (``engine.tag_disagrees``). With ``--set-image`` on
+(``CarrierOptions.set_image``, carried by the Request; off by default, so plans never change a tag
+unasked) ``retag`` rewrites the tag in the same edit as the settings, keeping a ``v`` prefix and
+the scalar's quotes.
 """
 
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
-from contextvars import ContextVar
-from typing import TYPE_CHECKING, Iterator, Optional
+from typing import TYPE_CHECKING, Optional
 
 from ..versions import Release, format_version
 
@@ -28,23 +23,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .context import Ctx
     from .engine import Splice, Unit
 
-_SET_IMAGE: ContextVar[bool] = ContextVar("kvupgrade_set_image", default=False)
 _PLAIN_REF = re.compile(r"[A-Za-z0-9][\w.-]*(?::\d+)?(?:/[\w.-]+)*:[\w.-]+")
 _TAG = re.compile(r"^(v?)(\d+\.\d+(?:\.\d+)?(?:-rc\d+)?)$")
-
-
-@contextmanager
-def set_image(on: bool = True) -> Iterator[None]:
-    """Within this block, carriers rewrite Kvrocks image tags to the target release."""
-    token = _SET_IMAGE.set(on)
-    try:
-        yield
-    finally:
-        _SET_IMAGE.reset(token)
-
-
-def enabled() -> bool:
-    return _SET_IMAGE.get()
 
 
 def _finding(rule: str, severity: str, message: str, line: int, applied: bool = False, why: str = "") -> Finding:
@@ -66,7 +46,7 @@ def retag(ctx: Ctx, node: Optional[ScalarNode], label: str, *, tag_only: bool = 
     from .engine import Splice
     from .yamltext import is_template, scalar
 
-    if not enabled() or not isinstance(node, ScalarNode):
+    if not ctx.options.set_image or not isinstance(node, ScalarNode):
         return [], []
     line = node.start_mark.line + 1
     value = str(node.value)
