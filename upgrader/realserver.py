@@ -371,7 +371,7 @@ def _run_once(binary: str, box: Sandboxed, red: Redactor, *, timeout: float, gra
         fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # it may hold secrets
         with os.fdopen(fd, "wb") as fh:
             fh.write(box.conf_text.encode("utf-8", "surrogateescape"))
-        port = _free_port()
+        port = free_port()
         # A pseudo-terminal, not a pipe: the server's stdio is then line-buffered, so each line
         # arrives when printed (readiness is seen at once) and none is lost in a buffer when it
         # has to be killed. Raw mode: bytes pass as written. Not its controlling terminal: it is
@@ -399,7 +399,7 @@ def _run_once(binary: str, box: Sandboxed, red: Redactor, *, timeout: float, gra
             # answered while it exists comes from our server, not from whoever took the port.
             # Then give it READY_SETTLE to finish starting: a SIGTERM during its last start-up
             # steps is ignored (seen with 2.14: SIGKILL after the grace period).
-            if pinged is None and (workdir / SOCKET).exists() and _answers_ping(port):
+            if pinged is None and (workdir / SOCKET).exists() and answers_ping(port):
                 pinged = time.monotonic()
             if pinged is not None and time.monotonic() - pinged >= READY_SETTLE:
                 out.started = proc.poll() is None
@@ -480,7 +480,7 @@ def _kill(proc: subprocess.Popen[bytes]) -> Optional[int]:
         return None
 
 
-def _answers_ping(port: int) -> bool:
+def answers_ping(port: int) -> bool:
     """Any RESP reply to PING (+PONG, or -NOAUTH when requirepass is set) means it serves."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
@@ -490,7 +490,7 @@ def _answers_ping(port: int) -> bool:
         return False
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
