@@ -39,6 +39,7 @@ class Node:
         return f"127.0.0.1:{self.port}"
 
 
+@contextmanager
 def running(binary: Path, conf_text: str) -> Iterator[Node]:
     """Start ``binary`` on ``conf_text`` (sandboxed) and yield it once it answers PING."""
     box = sandbox_conf(conf_text, (), load_matrix())
