@@ -1,0 +1,177 @@
+"""Keys no Kvrocks release reads, named for what they are (issue 12 item 7).
+
+Real files carry three kinds of such keys, and a bare "not an option" helps with none of them:
+
+* a key of Redis or of a Redis fork, copied from a redis.conf (``appendonly``, ``save``,
+  ``tcp-keepalive``): named as such, with what it does there (``upgrader/data/foreign_keys.yaml``);
+* a misspelt Kvrocks key (``max_io_mb``, ``rocksdb.block-cache-size``): "did you mean" the target's
+  option whose name is equal after normalising ``_``/``-``/case, else the closest by
+  ``difflib.get_close_matches``. The fix renames the key: unsafe, since the value takes effect only
+  if the operator meant that option (today the line is ignored). Never offered for a secret: the
+  rename would make a value nobody masks a live password, so a secret's line is reported, its value
+  never shown;
+* a stray character before a comment (``-# comment``): Kvrocks reads ``-#`` as a key before 2.2.0
+  and skips the line from 2.2.0 on. The fix drops the stray character, making it the comment it
+  was meant to be: safe, no release reads the line as an option either way.
+
+All three commenting-out or renaming fixes only touch keys that no release reads, so the other
+generic owner of unknown keys, target_check, stands aside for the lines classified here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator, Optional
+
+import upgrader
+from upgrader.confmodel import Line
+from upgrader.findings import Finding
+from upgrader.matrix import Matrix
+from upgrader.quoting import cut
+from upgrader.registry import Context, Transform, commented, replace_key
+from upgrader.versions import Release
+
+transform = Transform(
+    __name__,
+    kind="unknown key",
+    stage="target",
+    safety="unsafe",
+    why="the line is ignored today; the renamed key takes effect only if the operator meant that option",
+    title="Name Redis/fork keys, stray comment markers and misspelt keys no Kvrocks release reads",
+    priority=75,
+    directions=("forward", "backward"),
+)
+
+DATA = Path(upgrader.__file__).resolve().parent / "data" / "foreign_keys.yaml"  # shipped in the wheel too
+PROJECTS = {"redis": "Redis", "keydb": "KeyDB", "dragonfly": "Dragonfly"}
+# One or two stray characters glued before '#': '-#', '/#', '.#', ';#' (a diff or an editor's leftovers).
+STRAY_COMMENT = re.compile(r"^([ \t]*)([^\w\s#\"']{1,2})#")
+CUTOFF = 0.85  # difflib ratio: one or two letters off in a key of ten or more; never a random word
+
+
+@dataclass(frozen=True)
+class Hint:
+    kind: str  # foreign | typo | stray_comment
+    detail: str  # project name, suggested key, or the stray characters
+
+
+@lru_cache(maxsize=1)
+def foreign_keys() -> dict[str, tuple[str, str]]:
+    """key -> (project, what it does there), from the curated data file."""
+    from ruamel.yaml import YAML
+
+    data = YAML(typ="safe").load(DATA.read_text(encoding="utf-8"))
+    return {k.lower(): (PROJECTS[p], what) for p, keys in data.items() for k, what in keys.items()}
+
+
+def _norm(key: str) -> str:
+    return key.lower().replace("-", "_")
+
+
+def _names(m: Matrix, target: Release) -> dict[str, str]:
+    """normalised name -> the target's spelling, for every option the target reads (cached on the matrix)."""
+    cache = m.__dict__.setdefault("_unknown_key_names", {})
+    if target not in cache:
+        cache[target] = {_norm(k): k for k, st in m.options_at(target).items() if st.status != "deprecated"}
+    return cache[target]
+
+
+def nobody_reads(m: Matrix, key: str) -> bool:
+    life = m.options.get(key)
+    return life is None or all(life.state_at(r.version) is None for r in m.releases)
+
+
+def classify(m: Matrix, key: str, target: Release, text: str = "") -> Optional[Hint]:
+    """What an unknown key most likely is, or None when nothing better than "unknown" can be said."""
+    mt = STRAY_COMMENT.match(text)
+    if mt:
+        return Hint("stray_comment", mt.group(2))
+    if m.pattern_for(key) or not nobody_reads(m, key):
+        return None
+    names = _names(m, target)
+    exact = names.get(_norm(key))
+    if exact:
+        return Hint("typo", exact)
+    foreign = foreign_keys()
+    if key in foreign:
+        return Hint("foreign", key)
+    squeezed = re.sub(r"[-_]", "", key)  # max-memory: Redis's maxmemory written the Kvrocks way
+    if squeezed in foreign:
+        return Hint("foreign", squeezed)
+    close = difflib.get_close_matches(_norm(key), names.keys(), n=1, cutoff=CUTOFF)
+    return Hint("typo", names[close[0]]) if close else None
+
+
+def handles(ctx: Context, ln: Line) -> bool:
+    """Whether this transform owns the line (target_check then says nothing about it)."""
+    s = ctx.settings
+    if (s.select and transform.name not in s.select) or transform.name in s.ignore:
+        return False
+    return ln.kind == "directive" and classify(ctx.matrix, ln.norm_key, ctx.target, ln.text) is not None
+
+
+@transform.match
+def match(ctx: Context) -> Iterator[Finding]:
+    m = ctx.matrix
+    tgt = m.release(ctx.target)
+    loud = "ignored with a warning at startup" if tgt.unknown_keys == "warn" else "silently ignored"
+    for ln in ctx.doc.active():
+        if ln.kind not in ("directive", "skipped") or not ln.key:
+            continue
+        key = ln.norm_key
+        if ln.kind == "directive" and m.state(key, ctx.target) is not None:
+            continue
+        hint = classify(m, key, ctx.target, ln.text)
+        if hint is None or (hint.kind != "stray_comment" and ln.kind != "directive"):
+            continue
+        if hint.kind == "stray_comment":
+            lead, stray = STRAY_COMMENT.match(ln.text).groups()  # type: ignore[union-attr]
+            reads = (f"{tgt.name} reads {cut(key)!r} as a key and the line is {loud}" if ln.kind == "directive"
+                     else f"{tgt.name} skips the line")
+            yield transform.finding(
+                key, "warning",
+                f"line {ln.lineno} starts with {stray!r} before '#': it looks like a comment, but {reads}."
+                f" Dropping {stray!r} makes it the comment it was meant to be.",
+                line=ln, action="convert_value", safety="safe",
+                new_lines=[lead + ln.text[len(lead) + len(stray):]],
+                why="no Kvrocks release reads the line as an option: it sets nothing either way",
+            )
+        elif hint.kind == "foreign":
+            name = hint.detail
+            project, what = foreign_keys()[name]
+            yield transform.finding(
+                key, "warning",
+                f"{cut(key)} is {'' if key == name else f'spelt like {name}, '}a {project} option: {what}. Kvrocks"
+                f" does not implement it: in {tgt.name} the line is {loud}, and no Kvrocks release reads it.",
+                line=ln, action="comment_out", safety="safe",
+                new_lines=[commented(ln, f"{project} option {name}, not read by Kvrocks")],
+                before=ctx.shown(key, ln.value),
+                why=f"no Kvrocks release reads this {project} key: the target ignores the line either way,"
+                    " and the comment keeps it visible",
+            )
+        else:
+            yield from _typo(ctx, ln, hint.detail, loud)
+
+
+def _typo(ctx: Context, ln: Line, meant: str, loud: str) -> Iterator[Finding]:
+    key = ln.norm_key
+    name = ctx.matrix.release(ctx.target).name
+    head = f"{cut(key)} is not an option of {name} (the line is {loud}; no Kvrocks release reads it)."
+    if ctx.matrix.is_secret(meant):
+        # The value is a credential under a misspelt key: shown nowhere, and never turned live by us.
+        yield transform.finding(
+            key, "error",
+            f"{head} Did you mean {meant}? The value is not shown: it looks like a credential, and the line"
+            f" sets no password today. Fix the key by hand.",
+            line=ln, action="manual", why="a misspelt secret key: kvupgrade never rewrites or prints its value",
+        )
+        return
+    shown = ctx.shown(key, ln.value)
+    yield transform.finding(
+        key, "warning", f"{head} Did you mean {meant}? Renaming applies {shown} to {meant}.",
+        line=ln, action="rename", new_lines=[replace_key(ln, meant)], before=shown, after=shown,
+    )
