@@ -49,7 +49,7 @@ transform = Transform(
 DATA = Path(upgrader.__file__).resolve().parent / "data" / "foreign_keys.yaml"  # shipped in the wheel too
 PROJECTS = {"redis": "Redis", "keydb": "KeyDB", "dragonfly": "Dragonfly"}
 # One or two stray characters glued before '#': '-#', '/#', '.#', ';#' (a diff or an editor's leftovers).
-STRAY_COMMENT = re.compile(r"^([ \t]*)([^\w\s#\"']{1,2})#")
+STRAY_COMMENT = re.compile(r"^([ \t]*)([^\w\s#\"'\ufeff]{1,2})#")
 CUTOFF = 0.85  # difflib ratio: one or two letters off in a key of ten or more; never a random word
 
 
@@ -132,6 +132,15 @@ def match(ctx: Context) -> Iterator[Finding]:
             lead, stray = STRAY_COMMENT.match(ln.text).groups()  # type: ignore[union-attr]
             reads = (f"{tgt.name} reads {cut(key)!r} as a key and the line is {loud}" if ln.kind == "directive"
                      else f"{tgt.name} skips the line")
+            if _hides_secret(m, ln.text[len(lead) + len(stray) + 1:]):
+                # A commented-out credential: any edit would put it in the diff. Said, not touched.
+                yield transform.finding(
+                    key, "warning",
+                    f"line {ln.lineno} starts with {stray!r} before '#': it looks like a commented-out secret"
+                    f" setting, but {reads}. Drop {stray!r} by hand (the line is not shown: it holds a credential).",
+                    line=ln, action="manual", why="the line holds a credential: kvupgrade never rewrites or prints it",
+                )
+                continue
             yield transform.finding(
                 key, "warning",
                 f"line {ln.lineno} starts with {stray!r} before '#': it looks like a comment, but {reads}."
@@ -155,6 +164,16 @@ def match(ctx: Context) -> Iterator[Finding]:
             )
         else:
             yield from _typo(ctx, ln, hint.detail, loud)
+
+
+def _hides_secret(m: Matrix, rest: str) -> bool:
+    """Whether a comment body starts with a secret key (``-# requirepass x``, ``-#namespace.a tok``)."""
+    words = rest.split(None, 1)
+    if not words:
+        return False
+    word = words[0].strip("\"'").lower()
+    pat = m.pattern_for(word)
+    return m.is_secret(word) or bool(pat is not None and pat.secret)
 
 
 def _typo(ctx: Context, ln: Line, meant: str, loud: str) -> Iterator[Finding]:

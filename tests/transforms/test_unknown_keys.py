@@ -118,3 +118,23 @@ def test_check_on_the_target_itself_still_names_the_key() -> None:
                        from_="2.14.0", to="2.14.0")
     (f,) = plan.findings
     assert f.rule == RULE and "Redis option" in f.message
+
+
+def test_a_misspelt_secret_value_is_in_no_output_of_the_whole_plan() -> None:
+    # Before issue 12, target_check commented the line out and every diff showed the password.
+    for settings in (Settings(), UNSAFE):
+        plan = plan_text(wild("typo-secret.conf"), from_="2.13.0", to="2.14.0", path="typo-secret.conf",
+                         settings=settings)
+        for fmt, out in rendered(plan).items():
+            assert "Sup3rS3cretV4lue" not in out and "An0therS3cretV4lue" not in out, fmt
+
+
+def test_a_stray_marker_before_a_commented_out_secret_is_reported_not_rewritten() -> None:
+    for frm, to in (("2.13.0", "2.14.0"), ("2.0.0", "2.1.0")):
+        text = "port 6666\n-# requirepass hunter2xyz\n/#namespace.ns1 tok3nxyz\n"
+        plan = plan_text(text, from_=frm, to=to, path="x.conf", settings=UNSAFE)
+        assert plan.new_text == text
+        mine = [f for f in plan.findings if f.rule == RULE]
+        assert [f.line for f in mine] == [2, 3] and all(f.edit is None for f in mine)
+        for fmt, out in rendered(plan).items():
+            assert "hunter2xyz" not in out and "tok3nxyz" not in out, (frm, fmt)
