@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +34,7 @@ from upgrader.findings import Finding
 from upgrader.matrix import Matrix
 from upgrader.quoting import cut
 from upgrader.registry import Context, Transform, commented, replace_key
+from upgrader.values import INT_TYPES, check_value
 from upgrader.versions import Release
 
 transform = Transform(
@@ -151,6 +153,13 @@ def match(ctx: Context) -> Iterator[Finding]:
     m = ctx.matrix
     tgt = m.release(ctx.target)
     loud = "ignored with a warning at startup" if tgt.unknown_keys == "warn" else "silently ignored"
+    # How many lines each misspelling points at: two lines renamed to one key would set it twice.
+    aiming: Counter[str] = Counter()
+    for ln in ctx.doc.directives():
+        if m.state(ln.norm_key, ctx.target) is None:
+            h = classify(m, ln.norm_key, ctx.target)
+            if h is not None and h.kind == "typo":
+                aiming[h.detail] += 1
     for ln in ctx.doc.active():
         if ln.kind not in ("directive", "skipped") or not ln.key:
             continue
@@ -195,7 +204,7 @@ def match(ctx: Context) -> Iterator[Finding]:
                     " and the comment keeps it visible",
             )
         else:
-            yield from _typo(ctx, ln, hint.detail, loud)
+            yield from _typo(ctx, ln, hint.detail, loud, aiming)
 
 
 def _hides_secret(m: Matrix, rest: str) -> bool:
@@ -208,7 +217,7 @@ def _hides_secret(m: Matrix, rest: str) -> bool:
     return m.is_secret(word) or bool(pat is not None and pat.secret)
 
 
-def _typo(ctx: Context, ln: Line, meant: str, loud: str) -> Iterator[Finding]:
+def _typo(ctx: Context, ln: Line, meant: str, loud: str, aiming: "Counter[str]") -> Iterator[Finding]:
     key = ln.norm_key
     name = ctx.matrix.release(ctx.target).name
     head = f"{cut(key)} is not an option of {name} (the line is {loud}; no Kvrocks release reads it)."
@@ -222,7 +231,63 @@ def _typo(ctx: Context, ln: Line, meant: str, loud: str) -> Iterator[Finding]:
         )
         return
     shown = ctx.shown(key, ln.value)
+    hold = _not_final(ctx, ln, meant, aiming)
+    if hold:
+        yield transform.finding(
+            key, "warning", f"{head} Did you mean {meant}? Rename it by hand: {hold}.",
+            line=ln, action="manual", before=shown, why=f"not renamed here: {hold}",
+        )
+        return
     yield transform.finding(
         key, "warning", f"{head} Did you mean {meant}? Renaming applies {shown} to {meant}.",
         line=ln, action="rename", new_lines=[replace_key(ln, meant)], before=shown, after=shown,
     )
+
+
+PLAIN_VALUE = re.compile(r"[\w.:/,@+-]+")
+
+
+def _not_final(ctx: Context, ln: Line, meant: str, aiming: "Counter[str]") -> str:
+    """Why renaming here would not be the last word on the line ('' when it is). The rename runs at
+    the target stage, after the hops: the renamed line must be one no hop, duplicate or value check
+    would change on the next run, or apply would not be idempotent."""
+    m = ctx.matrix
+    tgt, src = m.release(ctx.target), m.release(ctx.source)
+    if ctx.doc.occurrences(meant) or aiming[meant] > 1:
+        return f"{meant} would then be set more than once"
+    if ctx.settings.pin_defaults:
+        return f"--pin-defaults may set {meant} too"
+    if not PLAIN_VALUE.fullmatch(ln.value):
+        return "the value needs a look under the option's own rules"
+    st, before = m.state(meant, ctx.target), m.state(meant, ctx.source)
+    if st is None or check_value(ln.value, st, tgt.integers):
+        return f"{tgt.name} would refuse the value for {meant}"
+    if ctx.events(meant):
+        return f"{meant} changes between {src.name} and {tgt.name}: plan again once renamed"
+    if st.type in INT_TYPES and not re.fullmatch(r"0|-?[1-9]\d*", ln.value):
+        return "the value is not a plain decimal number, which releases read differently"
+    if before is not None and check_value(ln.value, before, src.integers):
+        return f"{src.name} would refuse the value for {meant}"
+    if not _settles(ctx, replace_key(ln, meant)):
+        return f"the renamed line needs other changes between {src.name} and {tgt.name}: plan again once renamed"
+    return ""
+
+
+def _settles(ctx: Context, text: str) -> bool:
+    """Whether a plan of the renamed line alone, with the same settings less this transform, leaves
+    it as it is (the other transforms' rules, not a copy of them). Cached per line and window."""
+    from upgrader.planner import Settings, plan_text
+
+    s = ctx.settings
+    memo = ctx.matrix.__dict__.setdefault("_unknown_key_settles", {})
+    if len(memo) > CACHE_MAX:
+        memo.clear()
+    k = (text, ctx.source, ctx.target, s.unsafe_fixes, s.select, s.ignore, tuple(sorted(s.build_features.items())))
+    if k not in memo:
+        inner = Settings(unsafe_fixes=s.unsafe_fixes, select=s.select - {transform.name},
+                         ignore=s.ignore | {transform.name}, build_features=dict(s.build_features))
+        # select emptied by removing this transform would mean "all": then nothing else would run.
+        same = bool(s.select) and not inner.select
+        memo[k] = same or plan_text(text + "\n", from_=ctx.source, to=ctx.target, matrix=ctx.matrix,
+                                    settings=inner).new_text == text + "\n"
+    return memo[k]

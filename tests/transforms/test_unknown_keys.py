@@ -138,3 +138,17 @@ def test_a_stray_marker_before_a_commented_out_secret_is_reported_not_rewritten(
         assert [f.line for f in mine] == [2, 3] and all(f.edit is None for f in mine)
         for fmt, out in rendered(plan).items():
             assert "hunter2xyz" not in out and "tok3nxyz" not in out, (frm, fmt)
+
+
+@pytest.mark.parametrize("text, why", [
+    ("port$ 010\n", "not a plain decimal"),  # integer_syntax would rewrite 010 on the next run
+    ("migrate-batch-rate-limit--b 0\n", "2.14.0 would refuse the value"),  # migrate_rate_limit's business
+    ("workers 8\nworker 16\n", "set more than once"),  # duplicate_keys' business
+])
+def test_a_rename_that_is_not_the_last_word_is_left_to_the_operator(text: str, why: str) -> None:
+    # Found by fuzz/fuzz_parser.py: a rename at the target stage must leave a line no other rule
+    # changes on the next run, or apply is not idempotent.
+    plan = plan_text(text, from_="2.10.0", to="2.14.0", settings=UNSAFE)
+    (f,) = [f for f in plan.findings if f.rule == RULE]
+    assert f.action == "manual" and why in f.message and f.edit is None
+    assert plan_text(plan.new_text, from_="2.10.0", to="2.14.0", settings=UNSAFE).new_text == plan.new_text
