@@ -27,7 +27,8 @@ from upgrader.confmodel import Line
 from upgrader.findings import Finding
 from upgrader.matrix import OptionState
 from upgrader.registry import Context, Transform, replace_value
-from upgrader.values import INT_TYPES, check_value
+from upgrader.quoting import cut
+from upgrader.values import INT_TYPES, MAX_INT_DIGITS, check_value
 
 transform = Transform(
     __name__,
@@ -66,6 +67,11 @@ def _refusal(key: str, n: Optional[int], st: OptionState) -> str:
     return f"the server will not start (failed to set value of field '{key}': {why})"
 
 
+def _digits(text: str) -> int:
+    mt = re.match(r"\s*[+-]?0*(\d*)", text)
+    return len(mt.group(1)) if mt else 0
+
+
 def assess(key: str, text: str, st: OptionState, era: str, release: str) -> Optional[Reading]:
     """How ``release`` reads a size with a unit suffix or a number past the maximum; None otherwise."""
     if st.type not in INT_TYPES:
@@ -73,6 +79,10 @@ def assess(key: str, text: str, st: OptionState, era: str, release: str) -> Opti
     unit = st.unit or ""
     per = UNIT_BYTES.get(unit)
     refused = check_value(text, st, era) is not None
+    if len(text) > MAX_INT_DIGITS and _digits(text) > MAX_INT_DIGITS:
+        # Thousands of digits: out of range whatever they are, and never converted (values.py).
+        return Reading("error", f"{release} refuses it: {_refusal(key, TYPE_MAX['uint64'] + 1, st)}",
+                       "choose a value in range", None, False) if refused else None
     mt = SIZE.match(text)
     if mt:
         num, letter, tail = (mt.group(1), mt.group(2), mt.group(3)) if mt.group(1) else (mt.group(4), "b", "")
@@ -130,8 +140,8 @@ def match(ctx: Context) -> Iterator[Finding]:
         key = ln.norm_key
         fix = None if r.fix is None else [replace_value(ln, str(r.fix))]
         yield transform.finding(
-            key, r.severity, f"{key} {ln.value}: {r.says}; {r.meant}.",
-            line=ln, action="convert_value" if fix else "manual", new_lines=fix, before=ln.value,
+            key, r.severity, f"{key} {cut(ln.value)}: {r.says}; {r.meant}.",
+            line=ln, action="convert_value" if fix else "manual", new_lines=fix, before=cut(ln.value),
             after=str(r.fix) if r.fix is not None else None,
             safety="safe" if r.safe else None,
             why=("the suffix is the option's own unit: every release that starts on the line reads this number"
