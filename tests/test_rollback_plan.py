@@ -119,7 +119,9 @@ def test_check_against_an_older_release_stays_a_validity_check() -> None:
     # `check --to OLD` plans from the target to itself: no hops, no rollback.
     plan = plan_text("lua-strict-key-accessing no\n", from_="2.12.1", to="2.12.1")
     assert plan.direction == "upgrade" and plan.hops == []
-    assert [f.rule for f in plan.findings] == ["target_check"]
+    # Issue 12 item 8: the 2.14.0 key is named as a newer release's, not "not an option".
+    assert [f.rule for f in plan.findings] == ["newer_release_keys"]
+    assert "looks written for Kvrocks 2.14.0" in plan.findings[0].message
 
 
 @pytest.mark.slow

@@ -22,6 +22,8 @@ from upgrader.quoting import cut
 from upgrader.registry import Context, Transform, commented
 from upgrader.values import check_value
 
+from . import newer_release_keys, unknown_keys, unit_values
+
 transform = Transform(
     __name__,
     kind="target validation",
@@ -85,6 +87,8 @@ def match(ctx: Context) -> Iterator[Finding]:
         shown = ctx.shown(key, ln.value)
         st = m.state(key, ctx.target)
         before = m.state(key, ctx.source)
+        if st is None and (unknown_keys.handles(ctx, ln) or newer_release_keys.handles(ctx, ln)):
+            continue  # a more specific owner names what the key is (issue 12 items 7, 8)
         if st is None:
             loud = "ignored with a warning at startup" if tgt.unknown_keys == "warn" else "silently ignored"
             # `check` plans from the target to itself: there the source is the target, said once.
@@ -124,6 +128,8 @@ def match(ctx: Context) -> Iterator[Finding]:
                 line=ln, before=None, after=shown,
             )
         problem = check_value(ln.value, st, tgt.integers)
+        if problem and unit_values.handles(ctx, ln):
+            continue  # the unit/range owner says the release's real reading (issue 12 item 9)
         if problem:
             yield transform.finding(
                 key, "error",

@@ -35,6 +35,7 @@ class Detection:
     reason: str
     ruled_out: dict[str, str] = field(default_factory=dict)
     likely: Optional[Release] = None  # best match with a shipped conf, when one stands out
+    written_for: Optional[Release] = None  # the file fits only releases newer than the target
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -45,6 +46,8 @@ class Detection:
         }
         if self.likely is not None:
             out["likely"] = format_version(self.likely)
+        if self.written_for is not None:
+            out["written_for"] = format_version(self.written_for)
         return out
 
 
@@ -186,6 +189,10 @@ def detect_source(text: str, m: Matrix, target: Release,
             reason += f"; its keys and values match the shipped conf of {format_version(likely)} best"
         return Detection(fits[0], fits, conf, reason, ruled_out, likely)
 
+    newer = _newer(docs, m, target, hint, ruled_out)
+    if newer is not None:
+        return newer
+
     # Nothing fits exactly (typos, site-specific keys): take the release with the fewest unknown keys.
     def unknown(rel: Release) -> int:
         doc = docs[m.release(rel).grammar]
@@ -194,3 +201,25 @@ def detect_source(text: str, m: Matrix, target: Release,
     best = min(pool, key=lambda r: (unknown(r), r))
     return Detection(best, [best], "low",
                      f"no release accepts every line; {format_version(best)} knows the most keys", ruled_out)
+
+
+def _newer(docs: dict[str, Document], m: Matrix, target: Release, hint: str,
+           ruled_out: dict[str, str]) -> Optional[Detection]:
+    """Issue 12 item 8: no release up to the target accepts the file, but a newer one does. The file
+    was written for that release, and starting the target on it is a rollback: the plan starts there
+    (the oldest newer release that fits, so no change on the way down is missed) and says so."""
+    later = [r.version for r in m.releases if r.version > target]
+    if not later:
+        return None
+    misfits = _misfits(docs, m, later, hint)
+    fits = [r for r in later if r not in misfits]
+    if not fits:
+        return None
+    first = format_version(fits[0])
+    why = ruled_out.get(format_version(target), "")
+    reason = (f"no release up to {format_version(target)} accepts the file ({why}); it fits"
+              f" {first}" + (f" .. {format_version(fits[-1])}" if len(fits) > 1 else "")
+              + f", newer than the target: the file looks written for {first}, so this is a rollback"
+              f" (a downgrade) from {first}; pass --from {first} (or the release the node runs) to say so")
+    return Detection(fits[0], fits, "medium" if len(fits) <= 6 else "low", reason, ruled_out,
+                     written_for=fits[0])
