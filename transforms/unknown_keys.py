@@ -24,13 +24,11 @@ import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Iterator, Optional
 
-import upgrader
 from upgrader.confmodel import Line
 from upgrader.findings import Finding
+from upgrader.foreign_keys import foreign_keys
 from upgrader.matrix import Matrix
 from upgrader.quoting import cut
 from upgrader.registry import Context, Transform, commented, replace_key
@@ -48,8 +46,6 @@ transform = Transform(
     directions=("forward", "backward"),
 )
 
-DATA = Path(upgrader.__file__).resolve().parent / "data" / "foreign_keys.yaml"  # shipped in the wheel too
-PROJECTS = {"redis": "Redis", "keydb": "KeyDB", "dragonfly": "Dragonfly"}
 # One or two stray characters glued before '#': '-#', '/#', '.#', ';#' (a diff or an editor's leftovers).
 STRAY_COMMENT = re.compile(r"^([ \t]*)([^\w\s#\"'\ufeff]{1,2})#")
 CACHE_MAX = 1 << 14
@@ -60,15 +56,6 @@ CUTOFF = 0.85  # difflib ratio: one or two letters off in a key of ten or more; 
 class Hint:
     kind: str  # foreign | typo | stray_comment
     detail: str  # project name, suggested key, or the stray characters
-
-
-@lru_cache(maxsize=1)
-def foreign_keys() -> dict[str, tuple[str, str]]:
-    """key -> (project, what it does there), from the curated data file."""
-    from ruamel.yaml import YAML
-
-    data = YAML(typ="safe").load(DATA.read_text(encoding="utf-8"))
-    return {k.lower(): (PROJECTS[p], what) for p, keys in data.items() for k, what in keys.items()}
 
 
 def _norm(key: str) -> str:
@@ -136,6 +123,8 @@ def _close(m: Matrix, target: Release, norm: str) -> Optional[str]:
                 index.setdefault(v, set()).add(name)
         cache[target] = index
     index = cache[target]
+    if len(norm) > 1 + max(len(v) for v in index):  # no name within one deletion: and never build
+        return None                                # the variants of a huge key (a 1 MB key: 1 TB)
     found = sorted({n for v in _variants(norm) for n in index.get(v, ())})
     return (difflib.get_close_matches(norm, found, n=1, cutoff=CUTOFF) or [None])[0]
 
@@ -276,8 +265,10 @@ def _not_final(ctx: Context, ln: Line, meant: str, aiming: "Counter[str]") -> st
 def _settles(ctx: Context, text: str) -> bool:
     """Whether a plan of the renamed line alone, with the same settings less this transform, leaves
     it as it is (the other transforms' rules, not a copy of them). Cached per line and window."""
-    from upgrader.planner import Settings, plan_text
+    from upgrader.settings import Settings
 
+    if ctx.replan is None:  # no planner to ask: leave the rename to the operator
+        return False
     s = ctx.settings
     memo = ctx.matrix.__dict__.setdefault("_unknown_key_settles", {})
     if len(memo) > CACHE_MAX:
@@ -288,6 +279,5 @@ def _settles(ctx: Context, text: str) -> bool:
                          ignore=s.ignore | {transform.name}, build_features=dict(s.build_features))
         # select emptied by removing this transform would mean "all": then nothing else would run.
         same = bool(s.select) and not inner.select
-        memo[k] = same or plan_text(text + "\n", from_=ctx.source, to=ctx.target, matrix=ctx.matrix,
-                                    settings=inner).new_text == text + "\n"
+        memo[k] = same or ctx.replan(text + "\n", inner) == text + "\n"
     return memo[k]

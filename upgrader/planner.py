@@ -13,6 +13,7 @@ the same releases newest first. Each step's Context keeps the window ordered (lo
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional, Union
 
 from .confmodel import Document, parse_line
@@ -151,12 +152,16 @@ def plan(text: str, request: Request, path: Optional[str] = None) -> Plan:
     taken: dict[int, str] = {}
     doc = original
     prev = source
+
+    def replan(other: str, with_settings: Settings) -> str:
+        return plan(other, replace(request, source=source, settings=with_settings, kind=None)).new_text
+
     for hop in _steps(m, source, target):
         # Backward, the step from prev down to hop un-crosses the window (hop, prev].
         lo, hi = (hop.version, prev) if backward else (prev, hop.version)
         direction: Direction = "backward" if backward else "forward"
         ctx = Context(doc=doc, matrix=m, lo=lo, hi=hi, source=source, target=target,
-                      settings=settings, original=original, direction=direction)
+                      settings=settings, original=original, direction=direction, replan=replan)
         found = _run("hop", transforms, ctx)
         hop_taken: dict[int, str] = {}
         hop_edits = _accept(found, settings, hop_taken)
@@ -171,7 +176,7 @@ def plan(text: str, request: Request, path: Optional[str] = None) -> Plan:
 
     final_ctx = Context(doc=doc, matrix=m, lo=min(source, target), hi=max(source, target), source=source,
                         target=target, settings=settings, original=original,
-                        direction="backward" if backward else "forward")
+                        direction="backward" if backward else "forward", replan=replan)
     late = _run("window", transforms, final_ctx) + _run("target", transforms, final_ctx)
     reported = {(f.option, f.line) for f in findings if f.severity == "error"}
     late = [f for f in late if not (f.severity == "error" and (f.option, f.line) in reported)]
@@ -195,7 +200,7 @@ def plan(text: str, request: Request, path: Optional[str] = None) -> Plan:
     order = {"error": 0, "warning": 1, "info": 2}
     findings.sort(key=lambda f: (order[f.severity], f.line or 10**9, f.id))
     findings = collapse(findings, MAX_FINDINGS_PER_KEY)
-    plan = Plan(
+    result = Plan(
         path=path,
         from_version=format_version(source),
         to_version=format_version(target),
@@ -210,7 +215,7 @@ def plan(text: str, request: Request, path: Optional[str] = None) -> Plan:
         direction="rollback" if backward else "upgrade",
         build_features=dict(sorted(settings.build_features.items())),
     )
-    return annotate(plan, m, original, doc, source, target)  # resource model + impact per finding (pure)
+    return annotate(result, m, original, doc, source, target)  # resource model + impact per finding (pure)
 
 
 def _steps(m: Matrix, source: Release, target: Release) -> list[ReleaseInfo]:

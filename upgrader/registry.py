@@ -41,6 +41,10 @@ class Context:
     # A rollback walks the window backwards: lo < hi still bound the window (so events() and
     # crosses() mean the same), but the file comes from hi and goes to lo.
     direction: Direction = "forward"
+    # The planner's own "plan this text from source to target with these settings" (new text out),
+    # for a transform that must know whether its edit would settle: passed in, so that transforms
+    # never import the planner that runs them.
+    replan: Optional[Callable[[str, Settings], str]] = field(default=None, repr=False)
 
     @property
     def backward(self) -> bool:
