@@ -162,7 +162,7 @@ def check_version(found: BinaryVersion, target: Release, *, allow_mismatch: bool
 def binary_version(binary: Union[str, Path], matrix: Optional[Matrix] = None) -> BinaryVersion:
     """Run ``binary --version`` (bounded, no config, in a scratch directory)."""
     m = matrix or load_matrix()
-    path = _executable(binary)
+    path = executable(binary)
     with tempfile.TemporaryDirectory(prefix="kvupgrade-version-") as scratch:
         try:
             done = subprocess.run([path, "--version"], cwd=scratch, env=_child_env(), stdin=subprocess.DEVNULL,
@@ -323,7 +323,7 @@ def judge(binary: Union[str, Path], conf_text: str, flags: Sequence[tuple[str, s
     """
     t0 = time.monotonic()
     m = matrix or load_matrix()
-    path = _executable(binary)
+    path = executable(binary)
     found = version if version is not None else binary_version(path, m)
     if expect is not None:
         check_version(found, m.resolve(expect), allow_mismatch=allow_mismatch, binary=path)
@@ -501,7 +501,7 @@ def _child_env() -> dict[str, str]:
     return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
 
 
-def _executable(binary: Union[str, Path]) -> str:
+def executable(binary: Union[str, Path]) -> str:
     path = str(Path(binary).absolute())
     if not os.path.isfile(path):
         raise RealServerError("no such file", path=path)

@@ -39,9 +39,9 @@ def prepare(binary: str, request: "Request", *, allow_mismatch: bool = False, wh
     """The judge and the request with the binary's build features. Raises ``RealServerError``
     (``VersionMismatch``) when the binary cannot judge for ``request.target``."""
     from ..build_features import build_dependent, features_from_startup, probe_config
-    from ..realserver import _executable, binary_version, check_version, judge
+    from ..realserver import executable, binary_version, check_version, judge
 
-    path = _executable(binary)
+    path = executable(binary)
     m = request.matrix
     found = binary_version(path, m)
     check_version(found, request.target, allow_mismatch=allow_mismatch, binary=path)
