@@ -178,3 +178,13 @@ def test_the_checker_sees_a_cycle_and_an_upward_import() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c"]]
     assert layer_of("upgrader.cli", TABLE) is not None
     assert layer_of("upgrader.cli", TABLE) > layer_of("upgrader.confmodel", TABLE)  # type: ignore[operator]
+
+
+def test_no_module_imports_another_modules_private_names() -> None:
+    """``from x import _name`` is a contract nobody declared: make the name public, or keep it home."""
+    wrong = []
+    for mod, path in KNOWN.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module != "__future__":
+                wrong += [f"{mod}: {a.name}" for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+    assert not wrong, wrong
