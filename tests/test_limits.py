@@ -196,6 +196,7 @@ def test_yaml_char_limit(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
         Inventory.load(str(inv))
 
 
+@pytest.mark.slow  # a 10,000-line carrier planned twice (CI runs it)
 def test_carrier_edits_diff_only_around_the_splices(monkeypatch: pytest.MonkeyPatch) -> None:
     """Plan.edits of a YAML carrier: difflib sees the changed lines, not the whole file (quadratic on
     a file of repeated lines: an 11 MB block scalar took minutes)."""
@@ -220,6 +221,7 @@ def test_carrier_edits_diff_only_around_the_splices(monkeypatch: pytest.MonkeyPa
     assert [(e.lineno, e.new_lines) for e in p.edits] == [(e.lineno, e.new_lines) for e in full]
 
 
+@pytest.mark.slow  # YAML nested to the limit, composed in full (CI runs it)
 def test_yaml_depth_limit(tmp_path: Path) -> None:
     """Deep nesting ends in a clear error, not in Python's recursion limit inside the composer."""
     p = tmp_path / "values.yaml"
