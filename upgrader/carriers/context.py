@@ -7,7 +7,7 @@ from typing import Optional
 
 from ..matrix import Matrix
 from ..request import Request
-from ..settings import CarrierOptions, Settings
+from ..settings import CarrierOptions
 from ..versions import Release, VersionError
 
 
@@ -29,10 +29,6 @@ class Ctx:
     def from_(self) -> Optional[Release]:
         """The source release, None when it is detected per unit."""
         return self.request.source
-
-    @property
-    def settings(self) -> Settings:
-        return self.request.settings
 
     @property
     def options(self) -> CarrierOptions:
