@@ -116,10 +116,7 @@ def _plan_errors(path: str, fn: Callable[[list[str]], Outcome], matrix: Optional
     except (VersionError, PlanError, MatrixError, UnknownKind) as exc:
         out = Outcome(path, error=f"{path}: {exc}")
     if read:
-        from .matrix import load_matrix
-        from .secretscan import scan
-
-        out.secrets = sorted(scan(matrix or load_matrix(), read[0]), key=len, reverse=True)
+        out.secrets = secrets_in(read[0], matrix)
     return out
 
 
