@@ -336,3 +336,10 @@ def test_real_node_compared_with_its_compose_service(tmp_path: Path, kvrocks_bin
     assert any("compared with service kv, which sets the node's port" in x["message"] for x in _rules(rec, "live/unit"))
     code, rec = runs["verify", "two"]
     assert [x["line"] for x in _rules(rec, "live/differs")] == [7] and code == 3
+
+
+def test_a_secret_flag_moved_into_an_empty_copy_is_still_a_flag() -> None:
+    from upgrader.realserver import classify
+
+    warnings, _, _ = classify(["WARNING: 'requirepass' at line 1 is odd"], moved_from=0, moved=("requirepass",))
+    assert (warnings[0].config_line, warnings[0].flag) == (None, "requirepass")

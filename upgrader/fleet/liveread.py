@@ -164,11 +164,11 @@ def verify_live(path: str, request: "Request", node: "NodeState") -> tuple[Any, 
     notes: list[Finding] = []
     unit: Optional[RenderedUnit] = None
     text = src.text
-    from ..carriers import plan_any, resolve_kind
+    from ..carriers import plan_any
 
-    kind = resolve_kind(request.kind, path, src.text, request.carrier)
+    as_is = plan_any(src.text, request.with_source(request.target), path)  # the file as it stands; its kind
+    kind = as_is.kind
     if kind != "conf":
-        as_is = plan_any(src.text, request.with_source(request.target), path)  # the file as it stands
         unit, notes = pick_unit(as_is, node)
         text = unit.old_conf if unit is not None else ""
     r = verify(text, node, m, request.target)
