@@ -111,16 +111,6 @@ def test_plan_verify_with_judges_the_rewritten_text(tmp_path: Path) -> None:
     assert json.loads(r.stdout)["files"][0]["realserver"]["started"] is False  # check judges the file as it is
 
 
-def test_a_carrier_is_reported_not_verifiable(tmp_path: Path) -> None:
-    compose = tmp_path / "docker-compose.yml"
-    compose.write_text("services:\n  kv:\n    image: apache/kvrocks:2.12.0\n    command: [\"--port\", \"6666\"]\n")
-    r = kv("plan", "--verify-with", str(_fake(tmp_path, READY)), "--from", "2.12.0", "--to", "2.14.0",
-           "-f", "json", str(compose))
-    f = json.loads(r.stdout)["files"][0]
-    assert f["realserver"]["verified"] is False, f
-    assert any(x["rule"] == "realserver/not-verified" and x["severity"] == "info" for x in f["findings"])
-
-
 # --- the real binaries ----------------------------------------------------------------------
 
 @pytest.mark.slow

@@ -119,14 +119,21 @@ def test_plan_live_across_a_fleet_by_inventory(tmp_path: Path, kvrocks_bins) -> 
 
 
 @pytest.mark.slow
-def test_plan_live_on_a_carrier_says_it_was_not_compared(tmp_path: Path, kvrocks_bins) -> None:  # type: ignore[no-untyped-def]
+def test_live_on_a_carrier_of_several_nodes_says_it_was_not_compared(tmp_path: Path, kvrocks_bins) -> None:  # type: ignore[no-untyped-def]
     from tests.livenode import running
 
+    # two services, neither with the node's port: which one the node is cannot be told
     compose = tmp_path / "docker-compose.yml"
-    compose.write_text("services:\n  kv:\n    image: apache/kvrocks:2.14.0\n    command: [\"--port\", \"6666\"]\n")
+    compose.write_text("services:\n  kv:\n    image: apache/kvrocks:2.14.0\n    command: [\"--port\", \"6666\"]\n"
+                       "  kv2:\n    image: apache/kvrocks:2.14.0\n    command: [\"--port\", \"6667\"]\n")
     with running(kvrocks_bins[(2, 14, 0)], "port 6666\n") as n:
         r = kv("plan", "--live", n.target, "--to", "2.14.0", "-f", "json", str(compose))
+        v = kv("verify", "--live", n.target, "--to", "2.14.0", "-f", "json", str(compose))
     f = json.loads(r.stdout)["files"][0]
     assert f["kind"] == "flags-compose" and f["live"]["release"] == "2.14.0", f
-    assert any(x["rule"] == "live/not-compared" for x in f["findings"])
+    [note] = [x for x in f["findings"] if x["rule"] == "live/not-compared"]
+    assert "2 nodes (service kv, service kv2)" in note["message"] and note["severity"] == "info"
     assert not any(x["rule"].startswith("live/differs") for x in f["findings"])
+    f = json.loads(v.stdout)["files"][0]  # verify: nothing compared is not verified
+    assert v.returncode == 3 and f["live"]["ok"] is False
+    assert [x["severity"] for x in f["findings"] if x["rule"] == "live/not-compared"] == ["warning"]

@@ -173,7 +173,7 @@ def check(
 
 @app.command()
 def verify(
-    paths: Optional[List[str]] = PATHS, to: str = TO, fmt: Format = FMT,
+    paths: Optional[List[str]] = PATHS, to: str = TO, fmt: Format = FMT, kind: Optional[str] = KIND,
     matrix: Optional[Path] = MATRIX, overlay: Optional[List[Path]] = OVERLAY, inventory: Optional[Path] = INVENTORY,
     jobs: Optional[int] = JOBS, no_progress: bool = NO_PROGRESS,
     live: Optional[str] = LIVE, password_file: Optional[str] = PASSWORD_FILE, tls: bool = TLS,

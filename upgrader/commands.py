@@ -242,10 +242,10 @@ def check(*, paths: Optional[List[str]], to: str, fmt: Any, kind: Optional[str],
 
 
 def verify(*, paths: Optional[List[str]], to: str, fmt: Any, matrix: Any, overlay: Optional[List[Any]],
-           inventory: Any, jobs: Optional[int], no_progress: bool, **live: Any) -> int:
+           inventory: Any, jobs: Optional[int], no_progress: bool, kind: Optional[str] = None, **live: Any) -> int:
     """After the restart on the new binary: the node runs ``to`` and reads every setting back."""
     if live.get("live") is None:
         raise Usage("verify reads a node: give --live NODE (or --live @inventory)", "--live")
-    return fleet_command("verify", paths, to=to, from_=None, fmt=fmt, no_diff=True, kind="conf", matrix=matrix,
+    return fleet_command("verify", paths, to=to, from_=None, fmt=fmt, no_diff=True, kind=kind, matrix=matrix,
                          overlay=overlay, include=None, exclude=None, files_from=None, inventory=inventory,
                          jobs=jobs, no_progress=no_progress, live=live)

@@ -71,6 +71,22 @@ def _json_copy(obj: Any) -> Any:
     return obj
 
 
+@dataclass(frozen=True)
+class RenderedUnit:
+    """What one node of a carrier file would receive (a Compose service, a container, a dict, a
+    ConfigMap entry): its settings as a synthetic kvrocks.conf before and after the rewrite, and
+    the carrier line behind each line of those texts (None: a line with no place in the carrier,
+    e.g. one the rewrite adds). ``as_flags``: the node gets them as command-line flags, which
+    override a conf file not in view; otherwise they are that node's whole config file."""
+
+    label: str
+    old_conf: str
+    new_conf: str
+    old_lines: tuple[Optional[int], ...]  # carrier line of each line of old_conf
+    new_lines: tuple[Optional[int], ...]  # carrier line (in the file as read) of each line of new_conf
+    as_flags: bool = False
+
+
 @dataclass
 class Plan:
     path: Optional[str]
@@ -88,6 +104,11 @@ class Plan:
     impact: Optional[dict[str, Any]] = None
     direction: str = "upgrade"  # upgrade | rollback (the older release started on the newer file)
     build_features: dict[str, bool] = field(default_factory=dict)  # known present/absent; others unknown
+    # A carrier's nodes as they would receive their settings (empty for a plain kvrocks.conf), and
+    # (label, why) of the ones that cannot be rendered (a service on the image's built-in conf).
+    # Not rendered in any output: the judge and the live comparison read them.
+    units: list[RenderedUnit] = field(default_factory=list, repr=False)
+    unrendered: list[tuple[str, str]] = field(default_factory=list, repr=False)
 
     @property
     def changed(self) -> bool:

@@ -185,7 +185,7 @@ class Sandboxed:
     conf_text: str
     flags: tuple[tuple[str, str], ...]  # the caller's flags left on the command line
     neutralised: tuple[tuple[int, str], ...]
-    moved_from: int  # lines after this one in the copy came from secret flags (0: none)
+    moved_from: int  # lines after this one in the copy came from secret flags (`moved` empty: none)
     moved: tuple[str, ...]  # their keys, in order
     secrets: tuple[str, ...]
 
@@ -276,7 +276,7 @@ def classify(lines: Sequence[str], *, moved_from: int = 0, moved: Sequence[str] 
         """(config line, secret flag) a line number of the copy stands for."""
         if n is None or n < 1:
             return None, None  # -1: a flag on the command line
-        if moved_from and n > moved_from:
+        if moved and n > moved_from:  # moved_from is 0 when the copy was empty
             i = n - moved_from - 1
             return None, (moved[i] if i < len(moved) else None)
         return n, None

@@ -83,4 +83,5 @@ def outcome(ctx: Ctx, label: str, line: Optional[int], hint: Optional[tuple[Rele
     plan.from_detected = detected
     if source is not None and source < target:
         findings += changes(m, source, target, label, line)
-    return UnitOutcome(plan, findings, [])
+    return UnitOutcome(plan, findings, [], unrendered=(label, "it runs on the image's built-in kvrocks.conf,"
+                                                     " which is not in view"))

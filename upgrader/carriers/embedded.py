@@ -51,7 +51,7 @@ def plan_embedded(ctx: Ctx, e: Embedded, expression: Callable[[str], bool],
     ``default_of(value)``: the default a whole-value expression names; ``when`` says when
     expressions are decided ("the script runs", "the template is rendered")."""
     from ..planner import plan as plan_conf
-    from .engine import Splice, UnitOutcome, carrier_finding, map_back, refuse
+    from .engine import Splice, UnitOutcome, carrier_finding, map_back, refuse, rendered_unit
 
     conf_lines: list[str] = []
     templated: dict[int, str] = {}
@@ -94,6 +94,7 @@ def plan_embedded(ctx: Ctx, e: Embedded, expression: Callable[[str], bool],
         if f.line is None:
             f.message = f"{e.label}: {f.message}"
     splices: list[Splice] = []
+    realised: set[int] = set()
     for idx in sorted(set(d.changes) | set(d.unmapped)):
         off, raw, eol = e.lines[idx]
         why = d.unmapped.get(idx) or templated.get(idx) or next(
@@ -104,6 +105,8 @@ def plan_embedded(ctx: Ctx, e: Embedded, expression: Callable[[str], bool],
             continue
         sep = eol or "\n"
         splices.append(Splice(off, off + len(raw), sep.join(e.pads[idx] + t for t in d.changes[idx])))
+        realised.add(idx)
+    added = False
     if d.appends:
         why = next((w for w in map(e.unwritable, d.appends) if w), None)
         last = max((i for i, (_, r, _) in enumerate(e.lines) if r.strip() and i not in e.drop), default=None)
@@ -115,4 +118,10 @@ def plan_embedded(ctx: Ctx, e: Embedded, expression: Callable[[str], bool],
             off, raw, eol = e.lines[last]
             sep = eol or "\n"
             splices.append(Splice(off + len(raw), off + len(raw), "".join(sep + e.pads[last] + t for t in d.appends)))
-    return UnitOutcome(plan, extra + plan.findings, splices)
+            added = True
+    if templated:  # a stand-in is not what the node will read: judging it would check our guess
+        return UnitOutcome(plan, extra + plan.findings, splices,
+                           unrendered=(e.label, f"some values are decided when {when}"))
+    rendered = rendered_unit(e.label, conf_lines, [e.first_line + i for i in range(len(conf_lines))], d,
+                             realised, added)
+    return UnitOutcome(plan, extra + plan.findings, splices, rendered)

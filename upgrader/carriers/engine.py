@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Optional, Protocol, Union
 
 from ..confmodel import parse_line, split_lines
-from ..findings import Action, Edit, Finding, Plan, Severity
+from ..findings import Action, Edit, Finding, Plan, RenderedUnit, Severity
 from ..matrix import Matrix
 from ..planner import plan as plan_conf
 from ..registry import REGISTRY
@@ -208,6 +208,26 @@ class UnitOutcome:
     plan: Plan
     findings: list[Finding]
     splices: list[Splice]
+    rendered: Optional[RenderedUnit] = None  # what the node would receive (for the judge, the live check)
+    unrendered: Optional[tuple[str, str]] = None  # (label, why) when it cannot be rendered
+
+
+def rendered_unit(label: str, old: list[str], lines: list[Optional[int]], d: Rewrite, realised: set[int],
+                  appended: bool, *, as_flags: bool = False) -> RenderedUnit:
+    """The unit's synthetic conf ``old`` (carrier line of each in ``lines``) and the conf it becomes:
+    only the rewrites that reach the carrier (``realised`` line indexes, the appends if ``appended``);
+    a refused fix stays as it was, as it does in the file."""
+    new: list[str] = []
+    new_lines: list[Optional[int]] = []
+    for idx, text in enumerate(old):
+        got = d.changes[idx] if idx in realised and idx in d.changes else [text]
+        new += got
+        new_lines += [lines[idx]] * len(got)
+    if appended:
+        new += d.appends
+        new_lines += [None] * len(d.appends)
+    return RenderedUnit(label, "".join(t + "\n" for t in old), "".join(t + "\n" for t in new), tuple(lines),
+                        tuple(new_lines), as_flags)
 
 
 # What a carrier's ``units(ctx)`` yields: units for the engine to plan, or outcomes the carrier
@@ -293,7 +313,7 @@ def plan_unit(unit: Unit, request: Request, path: Optional[str]) -> Optional[Uni
     unit, frozen = _one_line(unit)
     if not unit.occurrences and not unit.plan_empty:
         return UnitOutcome(plan_conf("", request.with_source(request.target), path),
-                           unit.findings, []) if frozen else None
+                           unit.findings, [], unrendered=(unit.label, frozen)) if frozen else None
     m = request.matrix
     target = request.target
     old = [o.conf for o in unit.occurrences]
@@ -338,6 +358,7 @@ def plan_unit(unit: Unit, request: Request, path: Optional[str]) -> Optional[Uni
         findings.append(f)
 
     splices: list[Splice] = []
+    realised: set[int] = set()
     for idx in sorted(set(d.changes) | set(d.unmapped)):
         occ = unit.occurrences[idx]
         res: Result = d.unmapped[idx] if idx in d.unmapped else _realise(occ, old[idx], d.changes[idx], grammar,
@@ -347,6 +368,8 @@ def plan_unit(unit: Unit, request: Request, path: Optional[str]) -> Optional[Uni
                 refuse(f, res)
         else:
             splices += res
+            realised.add(idx)
+    added = False
     if d.appends:
         res = _appends(unit, d.appends, grammar)
         if isinstance(res, str) or unit.flags:
@@ -355,12 +378,15 @@ def plan_unit(unit: Unit, request: Request, path: Optional[str]) -> Optional[Uni
                        " set the default there")
         else:
             splices += res
+            added = True
+    lines: list[Optional[int]] = [o.line for o in unit.occurrences]
     if frozen:
         for f in findings:
             if f.applied:
                 refuse(f, frozen)
-        return UnitOutcome(plan, early + findings + unit.findings, [])
-    return UnitOutcome(plan, early + findings + unit.findings, splices + unit.splices)
+        return UnitOutcome(plan, early + findings + unit.findings, [], unrendered=(unit.label, frozen))
+    return UnitOutcome(plan, early + findings + unit.findings, splices + unit.splices,
+                       rendered_unit(unit.label, old, lines, d, realised, added, as_flags=unit.flags))
 
 
 def _appends(unit: Unit, lines: list[str], grammar: str) -> Result:
@@ -490,6 +516,9 @@ def assemble(text: str, kind: str, units: list[Unit], request: Request, path: Op
             for f in all_findings:
                 if f.applied:
                     refuse(f, f"the rewritten file would not parse ({problem})")
+    rendered = [o.rendered for o in outs if o.rendered is not None]
+    if new_text == text:  # nothing is written (no change, or every fix refused): each node keeps what it had
+        rendered = [replace(r, new_conf=r.old_conf, new_lines=r.old_lines) for r in rendered]
     target = request.target
     if outs:
         base = min(outs, key=lambda o: m.resolve(o.plan.from_version)).plan
@@ -504,4 +533,5 @@ def assemble(text: str, kind: str, units: list[Unit], request: Request, path: Op
         old_text=text, new_text=new_text, data_version=m.data_version, from_detected=detected, kind=kind,
         edits=line_edits(text, new_text, kind, splices if new_text != text else []),
         secrets=sorted((s for s in all_secrets if s), key=len, reverse=True),
+        units=rendered, unrendered=[o.unrendered for o in outs if o.unrendered is not None],
     )

@@ -123,11 +123,12 @@ def _readonly(ctx: Ctx, label: str, v: ScalarNode) -> UnitOutcome:
         f.message = f"{label}: {f.message}"
         if f.applied:
             refuse(f, "the conf is not a literal block (|); edit it by hand")
-    return UnitOutcome(plan, plan.findings, [])
+    return UnitOutcome(plan, plan.findings, [],
+                       unrendered=(label, "the conf is not a literal block (|): its lines have no carrier line"))
 
 
 def _literal(ctx: Ctx, label: str, v: ScalarNode) -> UnitOutcome:
-    from ..engine import Splice, UnitOutcome, map_back, refuse
+    from ..engine import Splice, UnitOutcome, map_back, refuse, rendered_unit
     from ..yamltext import is_template
 
     first_line, lines, indent = _content(ctx.text, v)
@@ -141,6 +142,7 @@ def _literal(ctx: Ctx, label: str, v: ScalarNode) -> UnitOutcome:
     d = map_back(conf_lines, plan)
     pad = " " * indent
     splices: list[Splice] = []
+    realised: set[int] = set()
     by_line: dict[int, list[Finding]] = {}
     for f in plan.findings:
         idx = d.index(f)
@@ -158,13 +160,19 @@ def _literal(ctx: Ctx, label: str, v: ScalarNode) -> UnitOutcome:
         sep = eol or "\n"
         body = sep.join(pad + t if t else "" for t in d.changes[idx])
         splices.append(Splice(off, off + len(raw), body))
+        realised.add(idx)
+    rendered = rendered_unit(label, conf_lines, [first_line + i for i in range(len(conf_lines))], d, realised,
+                             bool(d.appends))
     if d.appends:
         last = max((i for i, (_, r, _) in enumerate(lines) if r.strip()), default=len(lines) - 1)
         off, raw, eol = lines[last]
         sep = eol or "\n"
         splices.append(Splice(off + len(raw), off + len(raw), "".join(sep + (pad + t if t else "")
                                                                       for t in d.appends)))
-    return UnitOutcome(plan, plan.findings, splices)
+    if any(is_template(raw) for _, raw, _ in lines):  # what the template renders is not in view
+        return UnitOutcome(plan, plan.findings, splices,
+                           unrendered=(label, "it holds template expressions ({{ }}) decided when the chart renders"))
+    return UnitOutcome(plan, plan.findings, splices, rendered)
 
 
 def detect(probe: Probe) -> bool:
