@@ -9,7 +9,8 @@ files at once, in this order (docs/RELIABILITY.md, "Batched durability", gives t
 3. one durability pass over all of them (``fileio.make_durable``: one syncfs per file system);
 4. the manifest records of every file about to be renamed: one append, one fsync;
 5. per file: re-check the digest, rename;
-6. fsync each distinct directory once; release the locks.
+6. make the renames durable: one syncfs per file system (or an fsync of each distinct directory);
+   release the locks.
 
 Errors stay per file: a file that fails at step 2 or 5 gets its own record and the others go on;
 a failed durability pass or manifest append fails the files that had reached it (temp files
@@ -27,8 +28,8 @@ from .api import FILE_ERRORS, Outcome, error_outcome
 from .carriers import plan_any
 from .confmodel import encode
 from .errors import WriteError
-from .fileio import (Source, Staged, commit_temp, fsync_dir, locked, make_durable, read_source, resolve,
-                     stage_backup, stage_temp, sweep_temps)
+from .fileio import (Source, Staged, commit_temp, locked, make_durable, read_source, resolve, stage_backup, stage_temp,
+                     sweep_temps, sync_dirs)
 from .findings import Plan
 from .request import Request
 
@@ -205,5 +206,4 @@ def _write(files: list[_File], backup: bool, record: Optional[Recorder], planner
         folders[os.path.dirname(f.src.real) or "."] = None
         _fault("renamed")
     _fault("before-dirsync")
-    for folder in folders:
-        fsync_dir(folder)
+    sync_dirs(list(folders), sync)

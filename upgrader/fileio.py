@@ -533,3 +533,26 @@ def make_durable(staged: "list[Staged]", mode: Optional[str] = None) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def sync_dirs(folders: "list[str]", mode: Optional[str] = None) -> None:
+    """Make the renames in ``folders`` durable, best effort (as ``fsync_dir``): one syncfs per file
+    system in syncfs mode (a fleet has a directory per host: one call instead of one per host),
+    else an fsync of each directory."""
+    fn = _syncfs_func() if (mode or sync_mode()) == "syncfs" else None
+    if fn is None:
+        for folder in folders:
+            fsync_dir(folder)
+        return
+    done: set[int] = set()
+    for folder in folders:
+        try:
+            fd = os.open(folder or ".", os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            dev = os.fstat(fd).st_dev
+            if dev not in done and fn(fd) == 0:
+                done.add(dev)
+        finally:
+            os.close(fd)
