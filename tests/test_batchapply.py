@@ -187,6 +187,7 @@ class _Counts:
         self.calls: dict[str, int] = {"fsync": 0, "fdatasync": 0, "syncfs": 0}
         real_fsync, real_fdatasync = os.fsync, os.fdatasync
         real_syncfs = fileio._syncfs_func()
+        monkeypatch.setattr(fileio, "_syncfs_func", lambda: real_syncfs)  # no cache: patched per test
 
         def count(name: str, fn: Any) -> Any:
             def wrapped(*a: Any) -> Any:
@@ -205,6 +206,8 @@ def test_a_batch_makes_a_constant_number_of_sync_calls(tmp_path: Path, monkeypat
     whatever the number of files (per file: 4 fsyncs with apply_file)."""
     if fileio._syncfs_func() is None:
         pytest.skip("no syncfs here (not Linux 5.8+)")
+    if fileio._fs_types().get(os.stat(tmp_path).st_dev) not in fileio.SYNCFS_TYPES:
+        pytest.skip("the temp directory's file system is not one whose syncfs is trusted")
     files = [p for p, data in make_fleet(tmp_path / "fleet", 24, bad=False).items() if b"row_cache" in data]
     bk = tmp_path / "bk"
     j = Journal(str(bk / "manifest.jsonl"), "run-1")
@@ -218,17 +221,24 @@ def test_a_batch_makes_a_constant_number_of_sync_calls(tmp_path: Path, monkeypat
     assert len(read_manifest(str(bk)).entries) == len(files)
 
 
-def test_the_fsync_fallback_syncs_each_file_and_each_backup_directory(tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("why", ["no syncfs", "KVUPGRADE_SYNC=fsync", "a file system not trusted"])
+def test_the_fsync_fallback_syncs_each_file_and_each_backup_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                       why: str) -> None:
     files = [p for p, data in make_fleet(tmp_path / "fleet", 12, bad=False).items() if b"row_cache" in data]
-    monkeypatch.setattr(fileio, "_syncfs_func", lambda: None)  # a system without syncfs
-    assert fileio.sync_mode() == "fsync"
     n = _Counts(monkeypatch)
+    if why == "no syncfs":
+        monkeypatch.setattr(fileio, "_syncfs_func", lambda: None)  # not Linux, or before 5.8
+        assert fileio.sync_mode() == "fsync"
+    elif why == "KVUPGRADE_SYNC=fsync":
+        monkeypatch.setenv("KVUPGRADE_SYNC", "fsync")
+        assert fileio.sync_mode() == "fsync"
+    else:
+        monkeypatch.setattr(fileio, "_fs_types", lambda: {})  # e.g. NFS or FUSE, where syncfs may do nothing
     out = apply_batch([BatchItem(p, REQ, str(tmp_path / "bk")) for p in files])
     assert all(isinstance(o, Outcome) and o.written for o in out)
     dirs = {os.path.dirname(p) for p in files}
-    # each backup and temp file, the one backup directory, each edited directory once
-    assert n.calls["fsync"] == 2 * len(files) + 1 + len(dirs)
+    # each backup and temp file, the one backup directory, each edited directory once; no syncfs
+    assert n.calls == {"fsync": 2 * len(files) + 1 + len(dirs), "fdatasync": 0, "syncfs": 0}
 
 
 def test_fleet_apply_goes_through_the_batch_and_a_single_file_does_not(tmp_path: Path,

@@ -467,7 +467,14 @@ def atomic_replace(src: Source, new_text: str) -> None:
 
 # --- one durability pass for many staged files (a batch apply) ----------------------------------
 
-SYNC_MODES = ("syncfs", "fsync", "fdatasync")
+# syncfs (one call for a whole file system) or fsync of each file. Not fdatasync: it need not make
+# the temp file's owner and mode durable, and a rename that survives a crash must not put a file
+# with the wrong owner or mode in place.
+SYNC_MODES = ("syncfs", "fsync")
+# File systems whose syncfs writes back and flushes every dirty file, directory and attribute and
+# reports a failure (overlay: its upper file system's). Elsewhere (network, FUSE: syncfs may do
+# nothing there) each file is fsynced.
+SYNCFS_TYPES = frozenset({"ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "tmpfs", "overlay"})
 
 
 @lru_cache(maxsize=None)
@@ -490,60 +497,74 @@ def _syncfs_func() -> Optional[Any]:
     return fn
 
 
+@lru_cache(maxsize=None)
+def _fs_types() -> dict[int, str]:
+    """Each mounted file system's type by device number (/proc/self/mountinfo, read once); a file
+    system mounted later is not in it, and gets fsync."""
+    types: dict[int, str] = {}
+    try:
+        with open("/proc/self/mountinfo", "rb") as fh:
+            for line in fh:
+                fields = line.split()
+                major, minor = fields[2].split(b":")
+                types[os.makedev(int(major), int(minor))] = fields[fields.index(b"-") + 1].decode("ascii", "replace")
+    except (OSError, ValueError, IndexError):
+        pass
+    return types
+
+
 def sync_mode() -> str:
-    """How ``make_durable`` syncs here: ``KVUPGRADE_SYNC`` (one of SYNC_MODES) or syncfs, falling
-    back to fsync of each file where syncfs is unavailable."""
-    mode = os.environ.get("KVUPGRADE_SYNC") or "syncfs"
-    if mode not in SYNC_MODES:
-        mode = "syncfs"
-    if mode == "syncfs" and _syncfs_func() is None:
+    """How ``make_durable`` syncs here: ``KVUPGRADE_SYNC=fsync`` forces an fsync of each file;
+    otherwise syncfs, where libc has it."""
+    if os.environ.get("KVUPGRADE_SYNC") == "fsync" or _syncfs_func() is None:
         return "fsync"
-    return mode
+    return "syncfs"
+
+
+def _syncfs_fd(fd: int, mode: Optional[str]) -> Optional[int]:
+    """The device of ``fd``'s file system when one syncfs makes it durable, else None."""
+    if (mode or sync_mode()) != "syncfs" or _syncfs_func() is None:
+        return None
+    dev = os.fstat(fd).st_dev
+    return dev if _fs_types().get(dev) in SYNCFS_TYPES else None
+
+
+def _syncfs(fd: int) -> None:
+    fn = _syncfs_func()
+    if fn(fd) != 0:
+        import ctypes
+
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
 
 
 def make_durable(staged: "list[Staged]", mode: Optional[str] = None) -> None:
     """Make every staged file (data, mode, owner, attributes, its directory entry) durable, or raise
-    OSError: syncfs once per file system holding one of them (it flushes that whole file system,
-    directory entries included), or fsync (fdatasync) of each file plus an fsync of each directory
-    holding one (a new backup's entry must survive a crash too; a temp file's entry need not: the
-    rename replaces it, and the directory is fsynced after the renames)."""
-    mode = mode or sync_mode()
-    if mode == "syncfs":
-        fn = _syncfs_func()
-        if fn is not None:
-            import ctypes
-
-            done: set[int] = set()
-            for s in staged:
-                dev = os.fstat(s.fd).st_dev
-                if dev in done:
-                    continue
-                if fn(s.fd) != 0:
-                    err = ctypes.get_errno()
-                    raise OSError(err, os.strerror(err))
-                done.add(dev)
-            return
-        mode = "fsync"
-    sync = os.fdatasync if mode == "fdatasync" and hasattr(os, "fdatasync") else os.fsync
+    OSError: one syncfs per file system holding one of them where that is enough (SYNCFS_TYPES: it
+    writes back that whole file system, directory entries included), else an fsync of each file and
+    of each directory holding a backup (a new backup's entry must survive a crash too; a temp file's
+    need not: the rename replaces it, and the directory is synced after the renames)."""
+    done: set[int] = set()
     for s in staged:
-        sync(s.fd)
+        dev = _syncfs_fd(s.fd, mode)
+        if dev is None:
+            s.sync()
+        elif dev not in done:
+            _syncfs(s.fd)
+            done.add(dev)
     for folder in dict.fromkeys(os.path.dirname(s.path) for s in staged if s.target is None):
         fd = os.open(folder or ".", os.O_RDONLY)
         try:
-            os.fsync(fd)
+            if _syncfs_fd(fd, mode) is None:
+                os.fsync(fd)
         finally:
             os.close(fd)
 
 
 def sync_dirs(folders: "list[str]", mode: Optional[str] = None) -> None:
     """Make the renames in ``folders`` durable, best effort (as ``fsync_dir``): one syncfs per file
-    system in syncfs mode (a fleet has a directory per host: one call instead of one per host),
-    else an fsync of each directory."""
-    fn = _syncfs_func() if (mode or sync_mode()) == "syncfs" else None
-    if fn is None:
-        for folder in folders:
-            fsync_dir(folder)
-        return
+    system where that is enough (a fleet has a directory per host: one call instead of one per
+    host), else an fsync of each directory."""
     done: set[int] = set()
     for folder in folders:
         try:
@@ -551,8 +572,13 @@ def sync_dirs(folders: "list[str]", mode: Optional[str] = None) -> None:
         except OSError:
             continue
         try:
-            dev = os.fstat(fd).st_dev
-            if dev not in done and fn(fd) == 0:
+            dev = _syncfs_fd(fd, mode)
+            if dev is None:
+                os.fsync(fd)
+            elif dev not in done:
+                _syncfs(fd)
                 done.add(dev)
+        except OSError:
+            pass
         finally:
             os.close(fd)
