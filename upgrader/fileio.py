@@ -5,6 +5,8 @@ file) with an error naming the file. Writing follows the recipe in
 ../shared/docs/ECOSYSTEM.md section 5.1: resolve symlinks, temp file in the same
 directory, fsync, keep mode and owner, check the file did not change since it was
 read, rename over it, fsync the directory. Any failure leaves the original as it was.
+The steps are split (``stage_temp``, ``make_durable``, ``commit_temp``) so that a batch of
+files (``batchapply``) is made durable in one pass instead of one fsync sequence per file.
 """
 
 from __future__ import annotations
