@@ -102,22 +102,35 @@ def redactor(plan: Plan, matrix: Optional[Matrix] = None) -> "Redactor":
     return Redactor(matrix or load_matrix(), plan.secrets)
 
 
+# The errors that are one file's record (anything else is a bug: the fleet reports it as that file's
+# internal error).
+FILE_ERRORS = (ConfigSyntaxError, KvUpgradeError, VersionError, PlanError, MatrixError, UnknownKind)
+
+
+def error_outcome(path: str, exc: BaseException, text: Optional[str] = None,
+                  matrix: Optional[Matrix] = None) -> Outcome:
+    """The record of a file whose plan or write failed with ``exc`` (one of FILE_ERRORS). ``text``:
+    what was read of it, if anything; an error found after reading may quote the file (a YAML parser
+    quotes the offending token), so the record masks what the text holds."""
+    if isinstance(exc, ConfigSyntaxError):
+        out = Outcome(path, error=f"{path}:{exc.lineno}: malformed line, Kvrocks would not start: {exc.message}",
+                      error_line=exc.lineno)
+    elif isinstance(exc, KvUpgradeError):
+        out = Outcome(path, error=exc.render(), error_line=exc.line, no_content=isinstance(exc, NoKvrocksContent))
+    else:
+        out = Outcome(path, error=f"{path}: {exc}")
+    if text is not None:
+        out.secrets = secrets_in(text, matrix)
+    return out
+
+
 def _plan_errors(path: str, fn: Callable[[list[str]], Outcome], matrix: Optional[Matrix] = None) -> Outcome:
-    """``fn(read)`` appends the text it read to ``read``; an error found after that may quote the
-    file (a YAML parser quotes the offending token), so its record masks what the text holds."""
+    """``fn(read)`` appends the text it read to ``read``: see ``error_outcome``."""
     read: list[str] = []
     try:
         return fn(read)
-    except ConfigSyntaxError as exc:
-        out = Outcome(path, error=f"{path}:{exc.lineno}: malformed line, Kvrocks would not start: {exc.message}",
-                      error_line=exc.lineno)
-    except KvUpgradeError as exc:
-        out = Outcome(path, error=exc.render(), error_line=exc.line, no_content=isinstance(exc, NoKvrocksContent))
-    except (VersionError, PlanError, MatrixError, UnknownKind) as exc:
-        out = Outcome(path, error=f"{path}: {exc}")
-    if read:
-        out.secrets = secrets_in(read[0], matrix)
-    return out
+    except FILE_ERRORS as exc:
+        return error_outcome(path, exc, read[0] if read else None, matrix)
 
 
 def plan_file(path: str, *, to: Optional[Version] = None, from_: Optional[Version] = None,

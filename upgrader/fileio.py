@@ -5,6 +5,8 @@ file) with an error naming the file. Writing follows the recipe in
 ../shared/docs/ECOSYSTEM.md section 5.1: resolve symlinks, temp file in the same
 directory, fsync, keep mode and owner, check the file did not change since it was
 read, rename over it, fsync the directory. Any failure leaves the original as it was.
+The steps are split (``stage_temp``, ``make_durable``, ``commit_temp``) so that a batch of
+files (``batchapply``) is made durable in one pass instead of one fsync sequence per file.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ import hashlib
 import os
 import re
 import stat
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
-from typing import BinaryIO, Iterator, Optional
+from functools import cached_property, lru_cache
+from typing import Any, BinaryIO, Iterator, Optional
 
 from .confmodel import decode, encode
 from .errors import ConcurrentChangeError, InputError, WriteError
@@ -248,32 +251,65 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
-def write_backup(src: Source, backup_dir: Optional[str] = None, name: Optional[str] = None) -> str:
-    """A copy of what was read, with the original's mode, times and extended attributes. A backup
-    that fails part-way (disk full) is removed: a short ``.bak`` would look like a good one."""
+@dataclass
+class Staged:
+    """A file written but not yet known durable: a backup, or a temp file waiting for its rename
+    (``target`` set). Its descriptor stays open until ``close``, for the sync pass (an fsync of it,
+    or one syncfs per file system: ``make_durable``)."""
+
+    path: str
+    fd: int
+    target: Optional[str] = None  # a temp file's destination (a backup has none)
+    label: str = ""  # the path as the user gave it, for messages
+
+    def sync(self) -> None:
+        os.fsync(self.fd)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def discard(self) -> None:
+        """Close and remove: the file is abandoned (best effort: it may be gone already)."""
+        self.close()
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+
+
+def stage_backup(src: Source, backup_dir: Optional[str] = None, name: Optional[str] = None) -> Staged:
+    """A copy of what was read, with the original's mode, times and extended attributes, written but
+    not synced (``write_backup`` syncs it at once; a batch syncs many in one pass). A backup that
+    fails part-way (disk full) is removed: a short ``.bak`` would look like a good one."""
     dest = name or backup_name(src.real, backup_dir)
-    created = False
+    fd = -1
     try:
         if backup_dir:
             os.makedirs(backup_dir, exist_ok=True)
         fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), src.mode or 0o600)
-        created = True
-        try:
-            write_all(fd, src.data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        write_all(fd, src.data)
         import shutil
 
         shutil.copystat(src.real, dest)  # mode, times, and xattrs (ACLs, SELinux label) where permitted
     except OSError as exc:
-        if created:
-            try:
-                os.unlink(dest)
-            except OSError:
-                pass
+        if fd >= 0:
+            Staged(dest, fd).discard()
         raise WriteError(f"cannot write backup {dest}: {_why(exc)}; file left untouched", src.path) from None
-    return dest
+    return Staged(dest, fd, label=src.path)
+
+
+def write_backup(src: Source, backup_dir: Optional[str] = None, name: Optional[str] = None) -> str:
+    """``stage_backup``, then fsync it: durable when this returns."""
+    staged = stage_backup(src, backup_dir, name)
+    try:
+        staged.sync()
+    except OSError as exc:
+        staged.discard()
+        raise WriteError(f"cannot write backup {staged.path}: {_why(exc)}; file left untouched", src.path) from None
+    staged.close()
+    return staged.path
 
 
 # Attributes a file system or our privileges may refuse to set (or that vanished since listing):
@@ -315,15 +351,10 @@ def fsync_dir(folder: str) -> None:
         pass
 
 
-def write_atomic(real: str, data: bytes, mode: int, expected_digest: Optional[str], label: str,
-                 attrs_from: Optional[str] = None) -> None:
-    """Put ``data`` at ``real`` atomically, or raise and leave it untouched.
-
-    ``expected_digest``: the sha256 the file must still have right before the rename (someone,
-    possibly Kvrocks' own CONFIG REWRITE, may have changed it since it was read); None when the
-    file may be missing (a rollback restoring a deleted file). Owner, extended attributes (ACLs,
-    SELinux label) and mode are those of ``real``, or of ``attrs_from`` when ``real`` is missing.
-    """
+def stage_temp(real: str, data: bytes, mode: int, label: str, attrs_from: Optional[str] = None) -> Staged:
+    """Write ``data`` to a temp file beside ``real`` with ``real``'s owner and extended attributes
+    (ACLs, SELinux label) and ``mode`` (those of ``attrs_from`` when ``real`` is missing), not yet
+    synced; or raise, leaving no temp file."""
     import tempfile
 
     folder = os.path.dirname(real) or "."
@@ -332,21 +363,35 @@ def write_atomic(real: str, data: bytes, mode: int, expected_digest: Optional[st
     except OSError as exc:
         hint = " (read-only file system)" if exc.errno == errno.EROFS else ""
         raise WriteError(f"cannot create a temp file in {folder}: {_why(exc)}{hint}; file left untouched", label) from None
+    staged = Staged(tmp, fd, target=real, label=label)
     try:
+        write_all(fd, data)
+        # Owner first (a chown may clear set-id bits and capabilities), then the attributes, then
+        # the mode (it wins over an ACL's mask); one sync later makes data and metadata durable.
         try:
-            write_all(fd, data)
-            # Owner first (a chown may clear set-id bits and capabilities), then the attributes, then
-            # the mode (it wins over an ACL's mask); one fsync makes data and metadata durable.
-            try:
-                st = os.stat(real)
-                os.fchown(fd, st.st_uid, st.st_gid)
-            except OSError:
-                pass  # not root, or no file yet: the file keeps our ownership, as with any editor
-            copy_xattrs(real if os.path.lexists(real) or not attrs_from else attrs_from, tmp)
-            os.chmod(tmp, mode)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+            st = os.stat(real)
+            os.fchown(fd, st.st_uid, st.st_gid)
+        except OSError:
+            pass  # not root, or no file yet: the file keeps our ownership, as with any editor
+        copy_xattrs(real if os.path.lexists(real) or not attrs_from else attrs_from, tmp)
+        os.chmod(tmp, mode)
+    except OSError as exc:
+        staged.discard()
+        raise WriteError(f"cannot write: {_why(exc)}; file left untouched", label) from None
+    return staged
+
+
+def commit_temp(staged: Staged, expected_digest: Optional[str], sync_dir: bool = True) -> None:
+    """Rename a durable temp file over its target, or raise and remove it, the target untouched.
+
+    ``expected_digest``: the sha256 the target must still have right before the rename (someone,
+    possibly Kvrocks' own CONFIG REWRITE, may have changed it since it was read); None when the
+    file may be missing. ``sync_dir``: fsync the directory now (a batch does it once per directory).
+    """
+    assert staged.target is not None
+    real, label = staged.target, staged.label
+    staged.close()
+    try:
         if expected_digest is not None:
             try:
                 with open_regular(real) as fh:
@@ -355,17 +400,28 @@ def write_atomic(real: str, data: bytes, mode: int, expected_digest: Optional[st
                 raise WriteError(f"cannot re-read before replacing: {_why(exc)}", label) from None
             if hashlib.sha256(current).hexdigest() != expected_digest:
                 raise ConcurrentChangeError("the file changed since it was read; nothing written (run again)", label)
-        os.replace(tmp, real)
-        tmp = ""
-        fsync_dir(folder)
+        os.replace(staged.path, real)
     except OSError as exc:
+        staged.discard()
         raise WriteError(f"cannot write: {_why(exc)}; file left untouched", label) from None
-    finally:
-        if tmp:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    except BaseException:
+        staged.discard()
+        raise
+    if sync_dir:
+        fsync_dir(os.path.dirname(real) or ".")
+
+
+def write_atomic(real: str, data: bytes, mode: int, expected_digest: Optional[str], label: str,
+                 attrs_from: Optional[str] = None) -> None:
+    """Put ``data`` at ``real`` atomically, or raise and leave it untouched: ``stage_temp``, fsync,
+    ``commit_temp`` (see both for ``expected_digest`` and ``attrs_from``)."""
+    staged = stage_temp(real, data, mode, label, attrs_from)
+    try:
+        staged.sync()
+    except OSError as exc:
+        staged.discard()
+        raise WriteError(f"cannot write: {_why(exc)}; file left untouched", label) from None
+    commit_temp(staged, expected_digest)
 
 
 # Our temp files, as write_atomic names them: tempfile.mkstemp(prefix=".<name>.", suffix=".kvupgrade")
@@ -409,3 +465,122 @@ def sweep_temps(folder: str, started: Optional[float] = None) -> list[str]:
 def atomic_replace(src: Source, new_text: str) -> None:
     """Replace ``src.real`` with ``new_text`` atomically, or raise and leave it untouched."""
     write_atomic(src.real, encode(new_text), src.mode, src.digest, src.path)
+
+
+# --- one durability pass for many staged files (a batch apply) ----------------------------------
+
+# syncfs (one call for a whole file system) or fsync of each file. Not fdatasync: it need not make
+# the temp file's owner and mode durable, and a rename that survives a crash must not put a file
+# with the wrong owner or mode in place.
+SYNC_MODES = ("syncfs", "fsync")
+# File systems whose syncfs writes back and flushes every dirty file, directory and attribute and
+# reports a failure (overlay: its upper file system's). Elsewhere (network, FUSE: syncfs may do
+# nothing there) each file is fsynced.
+SYNCFS_TYPES = frozenset({"ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "tmpfs", "overlay"})
+
+
+@lru_cache(maxsize=None)
+def _syncfs_func() -> Optional[Any]:
+    """libc's syncfs, where it reports errors: Linux 5.8 and later (before, syncfs returned 0 even
+    when writeback had failed, so a lost write would pass unseen: fsync each file there)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        major, minor = (int(x) for x in re.match(r"(\d+)\.(\d+)", os.uname().release).groups())  # type: ignore[union-attr]
+        if (major, minor) < (5, 8):
+            return None
+        import ctypes
+
+        fn = ctypes.CDLL(None, use_errno=True).syncfs
+    except (AttributeError, OSError, ValueError):
+        return None
+    fn.argtypes = [ctypes.c_int]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+@lru_cache(maxsize=None)
+def _fs_types() -> dict[int, str]:
+    """Each mounted file system's type by device number (/proc/self/mountinfo, read once); a file
+    system mounted later is not in it, and gets fsync."""
+    types: dict[int, str] = {}
+    try:
+        with open("/proc/self/mountinfo", "rb") as fh:
+            for line in fh:
+                fields = line.split()
+                major, minor = fields[2].split(b":")
+                types[os.makedev(int(major), int(minor))] = fields[fields.index(b"-") + 1].decode("ascii", "replace")
+    except (OSError, ValueError, IndexError):
+        pass
+    return types
+
+
+def sync_mode() -> str:
+    """How ``make_durable`` syncs here: ``KVUPGRADE_SYNC=fsync`` forces an fsync of each file;
+    otherwise syncfs, where libc has it."""
+    if os.environ.get("KVUPGRADE_SYNC") == "fsync" or _syncfs_func() is None:
+        return "fsync"
+    return "syncfs"
+
+
+def _syncfs_fd(fd: int, mode: Optional[str]) -> Optional[int]:
+    """The device of ``fd``'s file system when one syncfs makes it durable, else None."""
+    if (mode or sync_mode()) != "syncfs" or _syncfs_func() is None:
+        return None
+    dev = os.fstat(fd).st_dev
+    return dev if _fs_types().get(dev) in SYNCFS_TYPES else None
+
+
+def _syncfs(fd: int) -> None:
+    fn = _syncfs_func()
+    if fn(fd) != 0:
+        import ctypes
+
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+def make_durable(staged: "list[Staged]", mode: Optional[str] = None) -> None:
+    """Make every staged file (data, mode, owner, attributes, its directory entry) durable, or raise
+    OSError: one syncfs per file system holding one of them where that is enough (SYNCFS_TYPES: it
+    writes back that whole file system, directory entries included), else an fsync of each file and
+    of each directory holding a backup (a new backup's entry must survive a crash too; a temp file's
+    need not: the rename replaces it, and the directory is synced after the renames)."""
+    done: set[int] = set()
+    for s in staged:
+        dev = _syncfs_fd(s.fd, mode)
+        if dev is None:
+            s.sync()
+        elif dev not in done:
+            _syncfs(s.fd)
+            done.add(dev)
+    for folder in dict.fromkeys(os.path.dirname(s.path) for s in staged if s.target is None):
+        fd = os.open(folder or ".", os.O_RDONLY)
+        try:
+            if _syncfs_fd(fd, mode) is None:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def sync_dirs(folders: "list[str]", mode: Optional[str] = None) -> None:
+    """Make the renames in ``folders`` durable, best effort (as ``fsync_dir``): one syncfs per file
+    system where that is enough (a fleet has a directory per host: one call instead of one per
+    host), else an fsync of each directory."""
+    done: set[int] = set()
+    for folder in folders:
+        try:
+            fd = os.open(folder or ".", os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            dev = _syncfs_fd(fd, mode)
+            if dev is None:
+                os.fsync(fd)
+            elif dev not in done:
+                _syncfs(fd)
+                done.add(dev)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)

@@ -102,7 +102,15 @@ class Journal:
                 pass
 
     def append(self, record: dict[str, Any], for_path: Optional[str] = None) -> None:
-        line = (json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8", "surrogateescape")
+        self.append_many([record], for_path)
+
+    def append_many(self, records: list[dict[str, Any]], for_path: Optional[str] = None) -> None:
+        """Append ``records`` as lines in one write and one fsync: durable together, or (disk full)
+        none of them (a crash may still tear the last line; readers skip a torn line)."""
+        if not records:
+            return
+        line = b"".join((json.dumps(r, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8", "surrogateescape")
+                        for r in records)
         try:
             if self._fd is None and not os.path.exists(self.path) and self._create(line):
                 return
@@ -137,14 +145,22 @@ class Journal:
                      "tool_version": tool_version, "host": socket.gethostname(), "pid": os.getpid(),
                      "cwd": os.getcwd(), **(extra or {})})
 
-    def record(self, src: Source, new_text: str, backup: Optional[str]) -> None:
-        """The ``before_replace`` hook of ``api.apply_file``: durable before the file changes."""
+    def entry(self, src: Source, new_text: str, backup: Optional[str]) -> dict[str, Any]:
+        """The ``file`` record of ``src`` about to be replaced by ``new_text``."""
         if backup is None:
             raise WriteError("a manifest needs a backup of every file; file left untouched", src.path)
-        self.append({"type": "file", "run_id": self.run_id, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                     "path": os.path.abspath(src.path), "realpath": src.real, "backup": os.path.abspath(backup),
-                     "sha256_before": src.digest, "sha256_after": sha256(encode(new_text)),
-                     "mode": f"{src.mode:04o}"}, src.path)
+        return {"type": "file", "run_id": self.run_id, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "path": os.path.abspath(src.path), "realpath": src.real, "backup": os.path.abspath(backup),
+                "sha256_before": src.digest, "sha256_after": sha256(encode(new_text)), "mode": f"{src.mode:04o}"}
+
+    def record(self, src: Source, new_text: str, backup: Optional[str]) -> None:
+        """The ``before_replace`` hook of ``api.apply_file``: durable before the file changes."""
+        self.append(self.entry(src, new_text, backup), src.path)
+
+    def record_many(self, items: list[tuple[Source, str, Optional[str]]]) -> None:
+        """The batch form of ``record`` (``batchapply``): every file's record in one durable append.
+        Raises WriteError (naming no file: the caller gives it to each file) when it cannot."""
+        self.append_many([self.entry(src, new_text, backup) for src, new_text, backup in items])
 
     def close(self) -> None:
         if self._fd is not None:

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 from .inputs import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, Inventory, carrier_globs, iter_inputs, walk
 from .job import FleetJob
-from .pool import CHUNK, WINDOW_PER_WORKER, Worker, default_jobs, run_files
+from .pool import APPLY_CHUNK, CHUNK, WINDOW_PER_WORKER, Worker, default_jobs, run_files
 from .runner import Progress, RunResult, run
 
-__all__ = ["CHUNK", "DEFAULT_EXCLUDE", "DEFAULT_INCLUDE", "WINDOW_PER_WORKER", "FleetJob", "Inventory", "Progress",
+__all__ = ["APPLY_CHUNK", "CHUNK", "DEFAULT_EXCLUDE", "DEFAULT_INCLUDE", "WINDOW_PER_WORKER", "FleetJob", "Inventory", "Progress",
            "RunResult", "Worker", "carrier_globs", "default_jobs", "iter_inputs", "run", "run_files", "walk"]

@@ -2,8 +2,9 @@
 
 ``run_files`` plans/applies each file on its own (``Worker.one``: a bad file, even an internal
 error, is that file's error record, the file untouched) in-process for one job or one file,
-else in forked worker processes fed chunks of CHUNK files with at most WINDOW_PER_WORKER chunks
-per worker in flight: results come back in input order and the window bounds the reorder
+else in forked worker processes fed chunks of CHUNK files (APPLY_CHUNK for an apply, whose chunk
+is one batch: ``Worker.many``, ``batchapply``) with at most WINDOW_PER_WORKER chunks per worker
+in flight: results come back in input order and the window bounds the reorder
 buffer. A worker that dies fails only its chunk's files; the rest are redone in a new pool. A
 worker never outlives its parent (PR_SET_PDEATHSIG). When the job carries a ``render``
 callable (a streaming writer's ``renderer``), the worker renders each record and returns only
@@ -22,6 +23,7 @@ from .inputs import Item, carrier_globs
 from .job import FleetJob
 
 CHUNK = 4  # files per task: amortises the inter-process round trip without hurting balance
+APPLY_CHUNK = 32  # files per apply task: one durability pass each (measured: docs/RELIABILITY.md)
 WINDOW_PER_WORKER = 4  # chunks in flight per worker: keeps workers busy, bounds the reorder buffer
 
 
@@ -106,18 +108,15 @@ class Worker:
 
     def one(self, path: str, sniff: bool = False) -> Optional[dict[str, Any]]:
         """The file's record; a walked candidate with no Kvrocks settings is a skipped record."""
-        if sniff and not self.is_carrier(path):
-            return _skipped_dict(path, "no Kvrocks settings in a shape kvupgrade knows")
         from ..api import apply_file, plan_file
-        from ..report.jsonout import outcome_to_dict
 
         j = self.job
-        if os.path.isdir(path):
-            return _error_dict(path, f"{path}: is a directory, and no file in it matches the --include globs"
-                                     f" (default: {', '.join(carrier_globs(j.request.kind)[0])})")
+        early = self._early(path, sniff)
+        if early is not None:
+            return early
         m = j.request.matrix
         try:
-            req = j.request if j.inventory is None else j.inventory.request_for(path, j.request)
+            req = self._request_for(path)
             seen: dict[str, Any] = {}
             if j.live is not None:
                 return self.live_one(path, req)
@@ -131,18 +130,80 @@ class Worker:
                     from .judging import judge_plan
 
                     seen["realserver"] = judge_plan(j.judge, o.plan, m)
-            if sniff and o.no_content:
-                return _skipped_dict(path, o.error or "no Kvrocks settings")
-            o.extra.update(seen)
-            return outcome_to_dict(o, m, with_diff=j.with_diff)
+            return self._finish(path, sniff, o, seen)
         except Exception as exc:  # isolation: a bug met on one file is that file's error, not the run's
-            if os.environ.get("KVUPGRADE_DEBUG"):
-                import traceback
+            return self._internal(path, exc)
 
-                detail = _masked_for(path, traceback.format_exc(), m)  # a traceback quotes values
-            else:  # no message: it could quote a secret from the file
-                detail = f"{type(exc).__name__} (set KVUPGRADE_DEBUG=1 for a traceback)"
-            return _error_dict(path, f"{path}: internal error, file left untouched: {detail}")
+    def many(self, items: list[Item]) -> list[Optional[dict[str, Any]]]:
+        """The records of a chunk, in order. An apply of several files goes through one batch
+        (``batchapply``: one durability pass for the chunk); anything else file by file."""
+        j = self.job
+        if j.command != "apply" or j.live is not None or len(items) <= 1:
+            return [self.one(p, sniff) for p, sniff in items]
+        from ..batchapply import BatchItem, apply_batch
+
+        out: list[Optional[dict[str, Any]]] = [None] * len(items)
+        batch: list[BatchItem] = []
+        where: list[tuple[int, bool, dict[str, Any]]] = []
+        for k, (path, sniff) in enumerate(items):
+            early = self._early(path, sniff)
+            if early is not None:
+                out[k] = early
+                continue
+            try:
+                seen: dict[str, Any] = {}
+                batch.append(BatchItem(path, self._request_for(path), self.backup_dir_for(path),
+                                       self.verifier(seen) if j.judge is not None else None))
+                where.append((k, sniff, seen))
+            except Exception as exc:  # isolation, as in ``one``
+                out[k] = self._internal(path, exc)
+        try:
+            results: list[Any] = apply_batch(batch, backup=j.backup, lock_timeout=j.lock_timeout,
+                                             record=self.journal.record_many if self.journal else None)
+        except Exception as exc:  # a bug outside any one file: each file of the batch reports it
+            results = [exc] * len(batch)
+        for (k, sniff, seen), item, r in zip(where, batch, results):
+            try:
+                if isinstance(r, Exception):
+                    raise r
+                out[k] = self._finish(item.path, sniff, r, seen)
+            except Exception as exc:
+                out[k] = self._internal(item.path, exc)
+        return out
+
+    def _early(self, path: str, sniff: bool) -> Optional[dict[str, Any]]:
+        """The record of a file settled before it is read for planning: a walked candidate with no
+        Kvrocks settings (skipped), a directory."""
+        if sniff and not self.is_carrier(path):
+            return _skipped_dict(path, "no Kvrocks settings in a shape kvupgrade knows")
+        if os.path.isdir(path):
+            return _error_dict(path, f"{path}: is a directory, and no file in it matches the --include globs"
+                                     f" (default: {', '.join(carrier_globs(self.job.request.kind)[0])})")
+        return None
+
+    def _request_for(self, path: str) -> Any:
+        j = self.job
+        return j.request if j.inventory is None else j.inventory.request_for(path, j.request)
+
+    def _finish(self, path: str, sniff: bool, o: Any, seen: dict[str, Any]) -> dict[str, Any]:
+        from ..report.jsonout import outcome_to_dict
+
+        if sniff and o.no_content:
+            return _skipped_dict(path, o.error or "no Kvrocks settings")
+        o.extra.update(seen)
+        return outcome_to_dict(o, self.job.request.matrix, with_diff=self.job.with_diff)
+
+    def _internal(self, path: str, exc: BaseException) -> dict[str, Any]:
+        """A bug met on one file is that file's error record, the file untouched."""
+        if os.environ.get("KVUPGRADE_DEBUG"):
+            import traceback
+
+            # a traceback quotes values: masked with the file's secrets
+            detail = _masked_for(path, "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+                                 self.job.request.matrix)
+        else:  # no message: it could quote a secret from the file
+            detail = f"{type(exc).__name__} (set KVUPGRADE_DEBUG=1 for a traceback)"
+        return _error_dict(path, f"{path}: internal error, file left untouched: {detail}")
 
     def live_one(self, path: str, req: Any) -> dict[str, Any]:
         """plan --live / verify --live: the file against its node; a node that cannot be read, or
@@ -231,7 +292,7 @@ def _init_worker(job: FleetJob, parent: int) -> None:
 def _work_chunk(items: list[Item]) -> list[Optional[dict[str, Any]]]:
     assert _WORKER is not None
     render = _WORKER.job.render
-    out = [_WORKER.one(p, sniff) for p, sniff in items]
+    out = _WORKER.many(items)
     if render is None:
         return out
     return [_compact(d, render(d)) if d is not None and d["status"] != "skipped" else d for d in out]
@@ -254,24 +315,43 @@ def _mp_context() -> Any:
     return mp.get_context()
 
 
+def batched(job: FleetJob) -> bool:
+    """An apply (not --live) writes a chunk as one batch (``batchapply``)."""
+    return job.command == "apply" and job.live is None
+
+
+def chunk_size(job: FleetJob) -> int:
+    """Files per task: an apply batches its chunk's durability, so more per chunk."""
+    return APPLY_CHUNK if batched(job) else CHUNK
+
+
 def run_files(job: FleetJob, paths: Iterable[Any], jobs: int) -> Iterator[dict[str, Any]]:
     """Per-file dicts in input order. ``paths``: path strings or ``iter_inputs`` items. In-process
     for one job or one file (no pool start-up for the common single-file call), else a pool."""
     it: Iterator[Item] = ((p, False) if isinstance(p, str) else p for p in paths)
-    peek = max(2, jobs * CHUNK * WINDOW_PER_WORKER)
+    size = chunk_size(job)
+    peek = max(2, jobs * size * WINDOW_PER_WORKER)
     head = list(islice(it, peek))
     if jobs <= 1 or len(head) <= 1:
         w = Worker(job)
         try:
-            for p, sniff in chain(head, it):
-                d = w.one(p, sniff)
-                if d is not None:
-                    yield d
+            if not batched(job) or len(head) <= 1:  # one file by one (a single apply: ``apply_file``'s sequence)
+                for p, sniff in chain(head, it):
+                    d = w.one(p, sniff)
+                    if d is not None:
+                        yield d
+            else:  # an apply of many files: a batch per chunk
+                for c in _chunks(chain(head, it), size):
+                    for d in w.many(c):
+                        if d is not None:
+                            yield d
         finally:
             w.close()
         return
-    small = len(head) < peek  # the whole fleet is in ``head``: spread it one file per task
-    yield from _parallel(job, chain(head, it), min(jobs, len(head)), 1 if small else CHUNK)
+    workers = min(jobs, len(head))
+    if len(head) < peek:  # the whole fleet is in ``head``: spread it over every worker's window
+        size = max(1, -(-len(head) // (workers * WINDOW_PER_WORKER))) if batched(job) else 1
+    yield from _parallel(job, chain(head, it), workers, size)
 
 
 def _parallel(job: FleetJob, items: Iterator[Item], workers: int, chunk: int) -> Iterator[dict[str, Any]]:
