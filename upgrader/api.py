@@ -24,6 +24,7 @@ from .settings import Settings
 from .versions import Release, VersionError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .plancache import PlanCache
     from .redact import Redactor
 
 
@@ -102,6 +103,19 @@ def redactor(plan: Plan, matrix: Optional[Matrix] = None) -> "Redactor":
     return Redactor(matrix or load_matrix(), plan.secrets)
 
 
+def shared_planner(bound: int = 64) -> "PlanCache":
+    """A planner for many files of one run that plans each distinct kvrocks.conf once
+    (``upgrader.plancache``): the same plans as ``plan_any``, carriers planned each time."""
+    from .carriers import resolve_kind
+    from .carriers.registry import CONF
+    from .plancache import PlanCache
+
+    def is_conf(text: str, request: Request, path: Optional[str]) -> bool:
+        return resolve_kind(request.kind, path, text, request.carrier) == CONF
+
+    return PlanCache(plan_any, is_conf, bound)
+
+
 def _plan_errors(path: str, fn: Callable[[list[str]], Outcome], matrix: Optional[Matrix] = None) -> Outcome:
     """``fn(read)`` appends the text it read to ``read``; an error found after that may quote the
     file (a YAML parser quotes the offending token), so its record masks what the text holds."""
@@ -120,15 +134,20 @@ def _plan_errors(path: str, fn: Callable[[list[str]], Outcome], matrix: Optional
     return out
 
 
+Planner = Callable[[str, Request, Optional[str]], Plan]
+
+
 def plan_file(path: str, *, to: Optional[Version] = None, from_: Optional[Version] = None,
               matrix: Optional[Matrix] = None, settings: Optional[Settings] = None,
-              kind: Optional[str] = None, request: Optional[Request] = None) -> Outcome:
-    """Read and plan one file: ``request=`` (built once, e.g. for many files), or the keywords."""
+              kind: Optional[str] = None, request: Optional[Request] = None,
+              planner: Optional[Planner] = None) -> Outcome:
+    """Read and plan one file: ``request=`` (built once, e.g. for many files), or the keywords.
+    ``planner`` (default ``plan_any``): e.g. a fleet's ``shared_planner()``, same plans."""
     def run(read: list[str]) -> Outcome:
         src = read_source(path)
         read.append(src.text)
         req = _request(request, to, from_, matrix, settings, kind)  # a bad version is this file's error
-        return Outcome(path, plan=plan_any(src.text, req, path))
+        return Outcome(path, plan=(planner or plan_any)(src.text, req, path))
 
     return _plan_errors(path, run, request.matrix if request is not None else matrix)
 
@@ -138,7 +157,8 @@ def apply_file(path: str, *, to: Optional[Version] = None, from_: Optional[Versi
                settings: Optional[Settings] = None, lock_timeout: float = 30.0,
                kind: Optional[str] = None,
                before_replace: Optional[Callable[[Source, str, Optional[str]], None]] = None,
-               request: Optional[Request] = None, verify: Optional[Callable[[Plan], None]] = None) -> Outcome:
+               request: Optional[Request] = None, verify: Optional[Callable[[Plan], None]] = None,
+               planner: Optional[Planner] = None) -> Outcome:
     """Plan and write. Idempotent: a second call finds nothing to change and writes nothing.
 
     ``verify(plan)`` runs under the lock on a plan that changes the file, before the backup: it may
@@ -154,7 +174,7 @@ def apply_file(path: str, *, to: Optional[Version] = None, from_: Optional[Versi
         with locked(real, lock_timeout):
             src = read_source(path)  # read under the lock: another run may have just finished
             read.append(src.text)
-            plan = plan_any(src.text, _request(request, to, from_, matrix, settings, kind), path)
+            plan = (planner or plan_any)(src.text, _request(request, to, from_, matrix, settings, kind), path)
             out = Outcome(path, plan=plan)
             if not plan.changed:
                 return out

@@ -1,0 +1,365 @@
+"""Plan each distinct kvrocks.conf once per fleet run (issue 15, part 1).
+
+A fleet is mostly a few templates with per-node lines: port, dir, bind, pidfile, backup-dir,
+unixsocket, requirepass/masterauth, namespace tokens. No transform, the impact model or source
+detection reads those keys by name (``tests/test_plancache.py`` greps the rules for them), and a
+value of a strictly safe shape (plain word, inside the domain of every release that matters,
+equal to no default or shipped value) is one the generic per-value rules say nothing about. Such
+a line is *opaque*: two files that differ only in opaque values get the same plan, up to those
+values.
+
+``PlanCache`` keys a conf by the request and the text with each opaque value replaced by a
+placeholder (which opaque values are equal stays in the key: a rule comparing two of them sees
+the same thing), plans the first file of a key (the representative) in full and checks, at run
+time, that the plan really ignores its opaque lines: no finding cites one or names its key, no
+edit lands on one, each survives unchanged into the new text, and no opaque value shows anywhere
+a renderer reads. A key that fails the guard is planned file by file. A member gets a copy of the
+plan with its own path, old text, new text (the representative's with the member's opaque lines
+put back) and its own secrets, so each node's own secret is masked in its own output.
+
+Carriers (YAML, systemd, ...) are never shared: they are planned each time. One cache lives in
+each worker process (the pool forks), so with J workers a key is planned at most J times (more if
+the LRU bound evicts it). Pure: text in, plans out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, NamedTuple, Optional
+
+from .confmodel import Document, parse_line, split_lines
+from .findings import Edit, Finding, Plan
+from .matrix import Matrix, OptionState
+from .planner import collect_secrets, plan as plan_conf
+from .request import Request
+from .values import check_value
+from .versions import Release
+
+# The per-node keys a file's plan may ignore. Each is checked against the matrix per request
+# (states, events, forbidden) before a line of it is opaque; namespace.<name> lines are the
+# tokens of a pattern key. A key read by name anywhere in the rules must not be here (a test
+# enforces it).
+OPAQUE_KEYS: frozenset[str] = frozenset({
+    "port", "bind", "dir", "pidfile", "backup-dir", "unixsocket", "requirepass", "masterauth",
+})
+NAMESPACE = "namespace."
+# A strict line: canonical lower-case key, single spaces, a plain word. Quotes, '#', blanks,
+# backslashes and control characters never match, so both grammars read the same value.
+_LINE = re.compile(r"([a-z][a-z0-9-]*|namespace\.[a-z0-9_]+)( +)([A-Za-z0-9_/.][A-Za-z0-9_/.:@+=-]*)")
+_INT = re.compile(r"[1-9][0-9]{0,9}")
+_INT_TYPES = ("int", "uint32", "int64", "uint64")
+_ALLOWED_EVENT_CHANGES = frozenset({"default", "shipped", "type", "readonly"})
+# A candidate key standing as a word anywhere in a line ('log-dir' does not mention 'dir').
+_MENTION = re.compile(r"(?<![\w.-])(" + "|".join(sorted(map(re.escape, OPAQUE_KEYS))) + r")(?![\w.-])")
+# Files whose lines Kvrocks splits differently from '\n' alone are never shared.
+_ODD = re.compile("[\x00\x0b\x0c\x1c-\x1f\x85\u2028\u2029]")
+
+Planner = Callable[[str, Request, Optional[str]], Plan]
+
+
+class Opaque(NamedTuple):
+    index: int  # 0-based line index
+    key: str
+    start: int  # where the value starts in the line text
+    value: str
+
+
+@dataclass
+class Keyed:
+    """A conf text's sharing key and its opaque lines."""
+
+    key: bytes
+    raw: list[tuple[str, str]]
+    opaque: list[Opaque]
+
+
+@dataclass
+class _Entry:
+    plan: Optional[Plan]  # None: the key failed the guard, its files are planned one by one
+    opaque: list[Opaque] = field(default_factory=list)
+    new_index: dict[int, int] = field(default_factory=dict)  # old line index -> line index in new_text
+    new_lines: list[str] = field(default_factory=list)  # the representative's new text, split
+
+
+def _window(m: Matrix, request: Request) -> tuple[Release, ...]:
+    """The releases whose reading of a value can matter: the plan's window, or every release
+    when the source is detected (detection reads every release's verdict and shipped values)."""
+    if request.source is None:
+        return tuple(r.version for r in m.releases)
+    lo, hi = sorted((request.source, request.target))
+    return tuple(r.version for r in m.releases if lo <= r.version <= hi)
+
+
+class _KeyRule(NamedTuple):
+    states: tuple[tuple[OptionState, str, str], ...]  # distinct (state, integers era, grammar)
+    banned: frozenset[str]  # defaults and shipped values: a rule may compare with them
+    integer: bool
+
+
+def _rule(m: Matrix, key: str, rels: tuple[Release, ...]) -> Optional[_KeyRule]:
+    """How a value of ``key`` must look to be opaque over ``rels``; None: the key never is."""
+    if key in m.forbidden or not rels:
+        return None
+    life = m.options.get(key)
+    if life is None:
+        return None
+    lo, hi = rels[0], rels[-1]
+    for ev in life.events_between(lo, hi):
+        if ev.renamed_to is not None or not set(ev.changes) <= _ALLOWED_EVENT_CHANGES:
+            return None
+    states: dict[tuple[OptionState, str, str], None] = {}
+    banned: set[str] = set()
+    for r in rels:
+        st = m.state(key, r)
+        if st is None or st.status != "active" or st.ifdef or st.unit or st.accepted_suffixes:
+            return None
+        info = m.release(r)
+        states[(st, info.integers, info.grammar)] = None
+        banned.update(v for v in (st.default, st.shipped) if v is not None)
+    types = {st.type for st, _, _ in states}
+    if types <= set(_INT_TYPES):
+        integer = True
+    elif types == {"string"}:
+        integer = False
+    else:
+        return None
+    return _KeyRule(tuple(states), frozenset(banned), integer)
+
+
+def _namespace_ok(m: Matrix, rels: tuple[Release, ...]) -> bool:
+    p = m.pattern_for(NAMESPACE + "x")
+    return (p is not None and p.prefix == NAMESPACE and bool(rels) and p.since <= rels[0]
+            and not any(k.startswith(NAMESPACE) for k in m.forbidden))
+
+
+def _value_ok(rule: _KeyRule, value: str, eol: str) -> bool:
+    if value in rule.banned or (rule.integer and not _INT.fullmatch(value)):
+        return False
+    for st, era, grammar in rule.states:
+        # The legacy grammar keeps a CRLF line's '\r' in the value (confmodel): judge that value.
+        v = value + "\r" if grammar == "legacy" and eol == "\r\n" else value
+        if check_value(v, st, era) is not None:
+            return False
+    return True
+
+
+class PlanCache:
+    """Plans kvrocks.conf texts once per sharing key (LRU-bounded); a planner callable like
+    ``carriers.plan_any``: ``cache(text, request, path)``.
+
+    ``fallback`` plans anything not shared (carriers; keys that failed the guard); ``is_conf``
+    says whether a file is a kvrocks.conf (the carrier detection of ``plan_any``)."""
+
+    def __init__(self, fallback: Planner, is_conf: Callable[[str, Request, Optional[str]], bool],
+                 bound: int = 64) -> None:
+        self.fallback = fallback
+        self.is_conf = is_conf
+        self.bound = bound
+        self._entries: "OrderedDict[bytes, _Entry]" = OrderedDict()
+        self._rules: dict[tuple[int, str, tuple[Release, ...]], Optional[_KeyRule]] = {}
+        self.planned = 0  # full plans computed (representatives, unshared files, carriers)
+        self.shared = 0  # files whose plan was mapped from a representative's
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __call__(self, text: str, request: Request, path: Optional[str] = None) -> Plan:
+        if not self.is_conf(text, request, path):
+            self.planned += 1
+            return self.fallback(text, request, path)
+        keyed = self.key(text, request)
+        entry = self._entries.get(keyed.key)
+        if entry is None:
+            self.planned += 1
+            rep = plan_conf(text, request, path)  # raises for a bad file: nothing is cached
+            entry = guarded(rep, keyed)
+            self._entries[keyed.key] = entry
+            if len(self._entries) > self.bound:
+                self._entries.popitem(last=False)
+            if entry.plan is None:
+                return rep
+            return mapped(entry, keyed, text, path, request.matrix)
+        self._entries.move_to_end(keyed.key)
+        if entry.plan is None:
+            self.planned += 1
+            return plan_conf(text, request, path)
+        self.shared += 1
+        return mapped(entry, keyed, text, path, request.matrix)
+
+    # --- the key -------------------------------------------------------------------
+    def _rule_for(self, m: Matrix, key: str, rels: tuple[Release, ...]) -> Optional[_KeyRule]:
+        k = (id(m), key, rels)
+        if k not in self._rules:
+            if len(self._rules) > 4096:  # bounded: namespace names are per node
+                self._rules.clear()
+            self._rules[k] = _rule(m, key, rels)
+        return self._rules[k]
+
+    def key(self, text: str, request: Request) -> Keyed:
+        """The sharing key of a conf text for ``request``, and its opaque lines."""
+        m = request.matrix
+        raw = split_lines(text)
+        opaque = [] if _ODD.search(text) else self._opaque(raw, m, _window(m, request))
+        h = hashlib.blake2b(digest_size=20)
+        # The request's identity: the matrix object (one per run), releases, settings, carrier, kind.
+        h.update(repr((id(m), request.source, request.target, request.settings, request.carrier,
+                       request.kind)).encode())
+        h.update(b"\0")
+        slots: dict[str, int] = {}
+        at = {o.index: o for o in opaque}
+        for i, (t, e) in enumerate(raw):
+            o = at.get(i)
+            if o is not None:
+                # Which opaque values are equal stays in the key (namespace tokens vs requirepass).
+                n = slots.setdefault(o.value, len(slots))
+                t = f"{t[:o.start]}\0{n}\0"
+            h.update(t.encode("utf-8", "surrogatepass"))
+            h.update(b"\0" + e.encode() + b"\0")
+        return Keyed(h.digest(), raw, opaque)
+
+    def _opaque(self, raw: list[tuple[str, str]], m: Matrix, rels: tuple[Release, ...]) -> list[Opaque]:
+        found: list[Opaque] = []
+        seen: dict[str, int] = {}  # key -> how many active lines mention it
+        ns_ok = _namespace_ok(m, rels)
+        loose_ns = False
+        for i, (t, e) in enumerate(raw):
+            if not t or t[0] == "#":
+                continue  # a comment or blank in both grammars (confmodel): part of the key as is
+            mt = _LINE.fullmatch(t) if i or not t.startswith("\ufeff") else None
+            key = mt[1] if mt else None
+            if key is not None and (key in OPAQUE_KEYS or key.startswith(NAMESPACE)):
+                seen[key] = seen.get(key, 0) + 1
+                found.append(Opaque(i, key, mt.start(3), mt[3]))  # type: ignore[union-attr]
+                continue
+            # Any other active line that mentions a candidate key (another spelling, a quoted
+            # key, a comment after it) makes that key non-opaque.
+            low = t.lower()
+            for k in _MENTION.findall(low):
+                seen[k] = seen.get(k, 0) + 2
+            if NAMESPACE in low:
+                loose_ns = True
+        out: list[Opaque] = []
+        for o in found:
+            if seen[o.key] != 1:
+                continue
+            if o.key.startswith(NAMESPACE):
+                if ns_ok and not loose_ns:
+                    out.append(o)
+                continue
+            rule = self._rule_for(m, o.key, rels)
+            if rule is not None and _value_ok(rule, o.value, raw[o.index][1]) and _parses_same(raw, o):
+                out.append(o)
+        return out
+
+
+def _parses_same(raw: list[tuple[str, str]], o: Opaque) -> bool:
+    """Both grammars read the line as ``key value`` at the place the key was cut at (cheap
+    insurance that the strict regex and confmodel agree)."""
+    t, e = raw[o.index]
+    for g in ("quoted", "legacy"):
+        ln = parse_line(t, e, o.index + 1, g)  # type: ignore[arg-type]
+        if ln.kind != "directive" or ln.key != o.key or ln.value_span[0] != o.start or ln.quoted:
+            return False
+        if ln.value.rstrip("\r") != o.value or ln.comment_start is not None:
+            return False
+    return True
+
+
+# --- the guard ---------------------------------------------------------------------------
+def _shown(p: Plan) -> str:
+    """Everything a renderer shows of a plan besides its texts and path, as one string."""
+    return json.dumps([[f.to_dict() for f in p.findings], [(e.lineno, e.new_lines, e.rule) for e in p.edits],
+                       p.from_detected, p.impact, p.hops, p.from_version, p.to_version, p.direction,
+                       p.kind, p.build_features], ensure_ascii=False, default=str)
+
+
+def guarded(rep: Plan, keyed: Keyed) -> _Entry:
+    """The cache entry for a representative's plan: shareable only if it ignores its opaque lines."""
+    if not keyed.opaque:
+        return _Entry(rep, [])  # nothing opaque: only byte-identical texts share the key
+    lines = {o.index + 1 for o in keyed.opaque}
+    keys = {o.key for o in keyed.opaque}
+    for f in rep.findings:
+        if f.line in lines or f.option.lower() in keys or (f.edit is not None and f.edit.lineno in lines):
+            return _Entry(None)
+    if any(e.lineno in lines for e in rep.edits):
+        return _Entry(None)
+    shown = _shown(rep)
+    if any(o.value in shown for o in keyed.opaque):
+        return _Entry(None)
+    new_lines = _split_keep(rep.new_text)
+    content = {}
+    for j, ln in enumerate(new_lines):
+        c = _content(ln)
+        content.setdefault(c, []).append(j)
+    new_index: dict[int, int] = {}
+    for o in keyed.opaque:
+        at = content.get(keyed.raw[o.index][0], [])
+        if len(at) != 1:
+            return _Entry(None)
+        new_index[o.index] = at[0]
+    return _Entry(rep, keyed.opaque, new_index, new_lines)
+
+
+def _split_keep(text: str) -> list[str]:
+    """Lines on '\\n' with their terminators (the last may have none)."""
+    parts = text.split("\n")
+    last = parts.pop()
+    out = [p + "\n" for p in parts]
+    if last:
+        out.append(last)
+    return out
+
+
+def _content(line: str) -> str:
+    if line.endswith("\r\n"):
+        return line[:-2]
+    return line[:-1] if line.endswith("\n") else line
+
+
+# --- mapping a plan onto a member -----------------------------------------------------------
+def _json_copy(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _json_copy(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_copy(v) for v in obj]
+    return obj
+
+
+def mapped(entry: _Entry, keyed: Keyed, text: str, path: Optional[str], m: Matrix) -> Plan:
+    """The representative's plan as the member's own: copied (renderers and judges mutate plans),
+    with the member's path, texts and secrets."""
+    rep = entry.plan
+    assert rep is not None
+    if entry.opaque:
+        new = list(entry.new_lines)
+        for o in keyed.opaque:
+            j = entry.new_index[o.index]
+            line = new[j]
+            new[j] = keyed.raw[o.index][0] + line[len(_content(line)):]
+        new_text = "".join(new)
+    else:
+        new_text = rep.new_text  # byte-identical texts
+    edits: dict[int, Edit] = {}
+
+    def edit(e: Edit) -> Edit:
+        got = edits.get(id(e))
+        if got is None:
+            got = edits[id(e)] = Edit(e.lineno, list(e.new_lines), e.rule)
+        return got
+
+    findings = [replace(f, references=list(f.references), impact=_json_copy(f.impact),
+                        edit=edit(f.edit) if f.edit is not None else None) for f in rep.findings]
+    return replace(
+        rep, path=path, findings=findings, old_text=text, new_text=new_text, hops=list(rep.hops),
+        from_detected=_json_copy(rep.from_detected), edits=[edit(e) for e in rep.edits],
+        secrets=collect_secrets(Document(keyed.raw, [], "quoted", text), m),
+        impact=_json_copy(rep.impact), build_features=dict(rep.build_features),
+    )
+
+
+__all__ = ["OPAQUE_KEYS", "PlanCache", "Planner", "guarded", "mapped"]
