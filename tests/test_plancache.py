@@ -41,9 +41,10 @@ def _req(source: Optional[str] = "2.10.0", to: str = TO) -> Request:
     return Request.build(to=to, from_=source)
 
 
-def _node(i: int, text: str = BASE) -> str:
-    return (text.replace("7001", str(7000 + i)).replace("10.0.0.1", f"10.0.0.{i}")
-            .replace("/data/n1", f"/data/n{i}").replace("pw-n1-secret", f"pw-n{i}-secret"))
+def _node(i: int, tail: str = "") -> str:
+    """BASE as node ``i`` sets it, then ``tail`` (a template) as is."""
+    return (BASE.replace("7001", str(7000 + i)).replace("10.0.0.1", f"10.0.0.{i}")
+            .replace("/data/n1", f"/data/n{i}").replace("pw-n1-secret", f"pw-n{i}-secret")) + tail
 
 
 # --- the key ------------------------------------------------------------------------------------
@@ -292,9 +293,11 @@ def _check_fleet(fleet: dict[str, Any], jobs: str = "1") -> None:
                                         str(bdir), str(copy / "fleet"), share=share)
             for s in secrets:
                 assert s not in stdout and s not in stderr
-            out[share] = (code, _norm(stdout, copy, bdir), _norm(stderr, copy, bdir),
-                          {_norm(k, copy, bdir): _norm(v.decode("utf-8", "surrogateescape"), copy, bdir)
-                           for k, v in _tree(copy).items()})
+            files = {_norm(k, copy, bdir): _norm(v.decode("utf-8", "surrogateescape"), copy, bdir)
+                     for k, v in _tree(copy).items()}
+            if "backups/manifest.jsonl" in files:  # workers journal in the order they finish
+                files["backups/manifest.jsonl"] = "".join(sorted(files["backups/manifest.jsonl"].splitlines(True)))
+            out[share] = (code, _norm(stdout, copy, bdir), _norm(stderr, copy, bdir), files)
         assert out[True][:3] == out[False][:3]  # exit code, records, messages
         assert sorted(out[True][3]) == sorted(out[False][3])
         for name, content in out[True][3].items():  # the files, backups and manifest
@@ -331,17 +334,27 @@ def test_a_templated_fleet_plans_each_template_once(shared_dir: Path) -> None:
     n = 0
     for name, text in templates:
         for i in range(1, 5):
-            body = _node(i, BASE + _strip(text))
+            body = _node(i, _strip(text))
             assert asdict(c(body, req, f"{name}{i}.conf")) == asdict(plan_any(body, req, f"{name}{i}.conf"))
             n += 1
     assert c.planned == len(templates) and c.shared == n - len(templates)
 
 
-def test_the_worker_uses_the_cache_unless_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_worker_uses_the_cache_unless_switched_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from upgrader.fleet.job import FleetJob
     from upgrader.fleet.pool import Worker
 
+    paths = []
+    for i in range(1, 5):
+        p = tmp_path / f"n{i}.conf"
+        p.write_text(_node(i))
+        paths.append(str(p))
     job = FleetJob(command="plan", request=_req())
-    assert isinstance(Worker(job).planner, PlanCache)
+    w = Worker(job)
+    assert isinstance(w.planner, PlanCache)
+    shared = [w.one(p) for p in paths]
+    assert (w.planner.planned, w.planner.shared) == (1, 3)  # plan_file really goes through the cache
     monkeypatch.setenv("KVUPGRADE_NO_SHARE", "1")
-    assert Worker(job).planner is None
+    alone = Worker(job)
+    assert alone.planner is None
+    assert [alone.one(p) for p in paths] == shared

@@ -147,7 +147,7 @@ def plan_file(path: str, *, to: Optional[Version] = None, from_: Optional[Versio
         src = read_source(path)
         read.append(src.text)
         req = _request(request, to, from_, matrix, settings, kind)  # a bad version is this file's error
-        return Outcome(path, plan=(planner or plan_any)(src.text, req, path))
+        return Outcome(path, plan=(plan_any if planner is None else planner)(src.text, req, path))
 
     return _plan_errors(path, run, request.matrix if request is not None else matrix)
 
@@ -174,7 +174,7 @@ def apply_file(path: str, *, to: Optional[Version] = None, from_: Optional[Versi
         with locked(real, lock_timeout):
             src = read_source(path)  # read under the lock: another run may have just finished
             read.append(src.text)
-            plan = (planner or plan_any)(src.text, _request(request, to, from_, matrix, settings, kind), path)
+            plan = (plan_any if planner is None else planner)(src.text, _request(request, to, from_, matrix, settings, kind), path)
             out = Outcome(path, plan=plan)
             if not plan.changed:
                 return out

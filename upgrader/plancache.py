@@ -167,6 +167,9 @@ class PlanCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def __bool__(self) -> bool:  # an empty cache is still a planner (``planner or default`` must keep it)
+        return True
+
     def __call__(self, text: str, request: Request, path: Optional[str] = None) -> Plan:
         if not self.is_conf(text, request, path):
             self.planned += 1
