@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, NamedTuple, Optional
+from typing import Callable, NamedTuple, Optional
 
 from .confmodel import Document, parse_line, split_lines
-from .findings import Edit, Finding, Plan
+from .findings import Plan
 from .matrix import Matrix, OptionState
 from .planner import collect_secrets, plan as plan_conf
 from .request import Request
@@ -55,8 +56,8 @@ _INT_TYPES = ("int", "uint32", "int64", "uint64")
 _ALLOWED_EVENT_CHANGES = frozenset({"default", "shipped", "type", "readonly"})
 # A candidate key standing as a word anywhere in a line ('log-dir' does not mention 'dir').
 _MENTION = re.compile(r"(?<![\w.-])(" + "|".join(sorted(map(re.escape, OPAQUE_KEYS))) + r")(?![\w.-])")
-# Files whose lines Kvrocks splits differently from '\n' alone are never shared.
-_ODD = re.compile("[\x00\x0b\x0c\x1c-\x1f\x85\u2028\u2029]")
+# A file holding a character some reader takes for a line break (or a NUL) has no opaque line.
+_ODD = ("\x00", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\u2028", "\u2029")
 
 Planner = Callable[[str, Request, Optional[str]], Plan]
 
@@ -66,6 +67,7 @@ class Opaque(NamedTuple):
     key: str
     start: int  # where the value starts in the line text
     value: str
+    at: int  # where the value starts in the whole text
 
 
 @dataclass
@@ -83,6 +85,9 @@ class _Entry:
     opaque: list[Opaque] = field(default_factory=list)
     new_index: dict[int, int] = field(default_factory=dict)  # old line index -> line index in new_text
     new_lines: list[str] = field(default_factory=list)  # the representative's new text, split
+    # What every member gets a fresh copy of, pickled once (C speed; keeps the edit a finding and
+    # the plan's edit list share as one object).
+    parts: bytes = b""
 
 
 def _window(m: Matrix, request: Request) -> tuple[Release, ...]:
@@ -206,22 +211,24 @@ class PlanCache:
         """The sharing key of a conf text for ``request``, and its opaque lines."""
         m = request.matrix
         raw = split_lines(text)
-        opaque = [] if _ODD.search(text) else self._opaque(raw, m, _window(m, request))
+        opaque = [] if any(c in text for c in _ODD) else self._opaque(raw, m, _window(m, request))
         h = hashlib.blake2b(digest_size=20)
         # The request's identity: the matrix object (one per run), releases, settings, carrier, kind.
         h.update(repr((id(m), request.source, request.target, request.settings, request.carrier,
                        request.kind)).encode())
         h.update(b"\0")
         slots: dict[str, int] = {}
-        at = {o.index: o for o in opaque}
-        for i, (t, e) in enumerate(raw):
-            o = at.get(i)
-            if o is not None:
-                # Which opaque values are equal stays in the key (namespace tokens vs requirepass).
-                n = slots.setdefault(o.value, len(slots))
-                t = f"{t[:o.start]}\0{n}\0"
-            h.update(t.encode("utf-8", "surrogatepass"))
-            h.update(b"\0" + e.encode() + b"\0")
+        done = 0
+        # The text, each opaque value replaced by the number of its first equal (which opaque
+        # values are equal stays in the key: namespace tokens vs requirepass). Tagged and
+        # length-prefixed pieces: no literal text can spell a placeholder.
+        for o in opaque:
+            piece = text[done:o.at].encode("utf-8", "surrogatepass")
+            h.update(b"L" + len(piece).to_bytes(8, "little") + piece)
+            h.update(b"O%d;" % slots.setdefault(o.value, len(slots)))
+            done = o.at + len(o.value)
+        piece = text[done:].encode("utf-8", "surrogatepass")
+        h.update(b"L" + len(piece).to_bytes(8, "little") + piece)
         return Keyed(h.digest(), raw, opaque)
 
     def _opaque(self, raw: list[tuple[str, str]], m: Matrix, rels: tuple[Release, ...]) -> list[Opaque]:
@@ -229,14 +236,16 @@ class PlanCache:
         seen: dict[str, int] = {}  # key -> how many active lines mention it
         ns_ok = _namespace_ok(m, rels)
         loose_ns = False
+        pos = 0
         for i, (t, e) in enumerate(raw):
+            at, pos = pos, pos + len(t) + len(e)
             if not t or t[0] == "#":
                 continue  # a comment or blank in both grammars (confmodel): part of the key as is
             mt = _LINE.fullmatch(t) if i or not t.startswith("\ufeff") else None
             key = mt[1] if mt else None
             if key is not None and (key in OPAQUE_KEYS or key.startswith(NAMESPACE)):
                 seen[key] = seen.get(key, 0) + 1
-                found.append(Opaque(i, key, mt.start(3), mt[3]))  # type: ignore[union-attr]
+                found.append(Opaque(i, key, mt.start(3), mt[3], at + mt.start(3)))  # type: ignore[union-attr]
                 continue
             # Any other active line that mentions a candidate key (another spelling, a quoted
             # key, a comment after it) makes that key non-opaque.
@@ -280,10 +289,15 @@ def _shown(p: Plan) -> str:
                        p.kind, p.build_features], ensure_ascii=False, default=str)
 
 
+def _parts(p: Plan) -> bytes:
+    return pickle.dumps((p.findings, p.edits, p.from_detected, p.impact, p.hops, p.build_features),
+                        pickle.HIGHEST_PROTOCOL)
+
+
 def guarded(rep: Plan, keyed: Keyed) -> _Entry:
     """The cache entry for a representative's plan: shareable only if it ignores its opaque lines."""
     if not keyed.opaque:
-        return _Entry(rep, [])  # nothing opaque: only byte-identical texts share the key
+        return _Entry(rep, [], parts=_parts(rep))  # nothing opaque: only byte-identical texts share the key
     lines = {o.index + 1 for o in keyed.opaque}
     keys = {o.key for o in keyed.opaque}
     for f in rep.findings:
@@ -305,7 +319,7 @@ def guarded(rep: Plan, keyed: Keyed) -> _Entry:
         if len(at) != 1:
             return _Entry(None)
         new_index[o.index] = at[0]
-    return _Entry(rep, keyed.opaque, new_index, new_lines)
+    return _Entry(rep, keyed.opaque, new_index, new_lines, _parts(rep))
 
 
 def _split_keep(text: str) -> list[str]:
@@ -325,14 +339,6 @@ def _content(line: str) -> str:
 
 
 # --- mapping a plan onto a member -----------------------------------------------------------
-def _json_copy(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {k: _json_copy(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_copy(v) for v in obj]
-    return obj
-
-
 def mapped(entry: _Entry, keyed: Keyed, text: str, path: Optional[str], m: Matrix) -> Plan:
     """The representative's plan as the member's own: copied (renderers and judges mutate plans),
     with the member's path, texts and secrets."""
@@ -347,21 +353,11 @@ def mapped(entry: _Entry, keyed: Keyed, text: str, path: Optional[str], m: Matri
         new_text = "".join(new)
     else:
         new_text = rep.new_text  # byte-identical texts
-    edits: dict[int, Edit] = {}
-
-    def edit(e: Edit) -> Edit:
-        got = edits.get(id(e))
-        if got is None:
-            got = edits[id(e)] = Edit(e.lineno, list(e.new_lines), e.rule)
-        return got
-
-    findings = [replace(f, references=list(f.references), impact=_json_copy(f.impact),
-                        edit=edit(f.edit) if f.edit is not None else None) for f in rep.findings]
+    findings, edits, detected, impact, hops, features = pickle.loads(entry.parts)
     return replace(
-        rep, path=path, findings=findings, old_text=text, new_text=new_text, hops=list(rep.hops),
-        from_detected=_json_copy(rep.from_detected), edits=[edit(e) for e in rep.edits],
-        secrets=collect_secrets(Document(keyed.raw, [], "quoted", text), m),
-        impact=_json_copy(rep.impact), build_features=dict(rep.build_features),
+        rep, path=path, findings=findings, old_text=text, new_text=new_text, hops=hops, from_detected=detected,
+        edits=edits, secrets=collect_secrets(Document(keyed.raw, [], "quoted", text), m, text), impact=impact,
+        build_features=features,
     )
 
 
