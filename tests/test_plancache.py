@@ -89,7 +89,9 @@ def test_a_tuned_row_cache_size_does_not_share() -> None:
     'dir "/data/a b"\n',  # quoted
     "dir /data/a # comment\n",
     "PORT 7001\n",  # not the canonical spelling
-    "port 7001\n\"port\" 7002\n",  # another spelling of the key elsewhere
+    "port 7001\n  Port 7002\n",  # another spelling of the key elsewhere (the quoted grammar skips the blanks)
+    "port 7001\nport\t7002\n",  # the same key, cut at a tab
+    "\ufeffport 7001\nport 7002\n",  # the first line's key after a BOM
     "log-dir /var/log\n",  # read by name (log_dir_stdout): never a candidate
     "port\t7001\n",
 ])
@@ -358,3 +360,53 @@ def test_the_worker_uses_the_cache_unless_switched_off(monkeypatch: pytest.Monke
     alone = Worker(job)
     assert alone.planner is None
     assert [alone.one(p) for p in paths] == shared
+
+
+# --- plans equal plan_any's on hostile per-node lines (library level: cheap, many examples) ---------
+_NICE = st.one_of(st.integers(1024, 65535).map(str), st.from_regex(r"/[a-z]{1,5}/[a-z0-9]{1,4}", fullmatch=True),
+                  st.from_regex(r"10\.[0-9]{1,2}\.[0-9]{1,2}\.[1-9]", fullmatch=True))
+_VALUES = st.one_of(
+    _NICE, _NICE, st.integers(0, 70000).map(str), st.sampled_from(["06379", "6666", "0x1F", "1k", "/tmp/kvrocks", "127.0.0.1",
+                                                    "0.0.0.0", "", "a#b", '"q"', "'q'", "a b", "x\\y", "yes"]),
+    st.text(string.ascii_letters + string.digits + "/._:-@+=#\"' \\", min_size=1, max_size=8))
+_KEYS_DRAWN = st.sampled_from(["port", "PORT", " port", "port\t", "dir", "bind", "pidfile", "backup-dir", "unixsocket",
+                               "requirepass", "masterauth", "namespace.ns1", "namespace.NS1", "log-dir", "workers",
+                               "# port", "rocksdb.row_cache_size"])
+
+
+@st.composite
+def _line_sets(draw: Any) -> tuple[list[str], list[list[str]], str, bool]:
+    keys = draw(st.lists(_KEYS_DRAWN, min_size=1, max_size=8))
+    nodes = [[f"{k} {draw(_VALUES)}" for k in keys] for _ in range(3)]
+    eol = draw(st.sampled_from(["\n", "\r\n"]))
+    return keys, nodes, eol, draw(st.booleans())
+
+
+def _hostile(data: Any, source: Optional[str]) -> int:
+    _, nodes, eol, tail = data
+    req = _req(source)
+    c = shared_planner()
+    tmpl = "workers 8\nrocksdb.row_cache_size 64\n# node\n".replace("\n", eol)
+    for i, lines in enumerate(nodes):
+        text = eol.join(lines) + eol + (tmpl if tail else "")
+        try:
+            want = plan_any(text, req, f"n{i}.conf")
+        except Exception as exc:  # a file the planner refuses: the cache raises the same
+            with pytest.raises(type(exc)):
+                c(text, req, f"n{i}.conf")
+            continue
+        assert c(text, req, f"n{i}.conf") == want
+    return c.shared
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=_line_sets(), source=st.sampled_from([None, "2.0.4", "2.10.0"]))
+def test_shared_plans_equal_plan_any_on_hostile_lines(data: Any, source: Optional[str]) -> None:
+    _hostile(data, source)
+
+
+@pytest.mark.slow
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=_line_sets(), source=st.sampled_from([None, "1.3.0", "2.0.4", "2.2.0", "2.10.0", "2.14.0"]))
+def test_shared_plans_equal_plan_any_on_hostile_lines_many(data: Any, source: Optional[str]) -> None:
+    _hostile(data, source)

@@ -28,7 +28,7 @@ import hashlib
 import json
 import pickle
 import re
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Callable, NamedTuple, Optional
 
@@ -48,14 +48,19 @@ OPAQUE_KEYS: frozenset[str] = frozenset({
     "port", "bind", "dir", "pidfile", "backup-dir", "unixsocket", "requirepass", "masterauth",
 })
 NAMESPACE = "namespace."
-# A strict line: canonical lower-case key, single spaces, a plain word. Quotes, '#', blanks,
-# backslashes and control characters never match, so both grammars read the same value.
-_LINE = re.compile(r"([a-z][a-z0-9-]*|namespace\.[a-z0-9_]+)( +)([A-Za-z0-9_/.][A-Za-z0-9_/.:@+=-]*)")
+_KEYS = "|".join(sorted(map(re.escape, OPAQUE_KEYS), key=len, reverse=True))
+# A strict line: canonical lower-case key, single spaces, a plain word up to the line's end.
+# Quotes, '#', blanks, backslashes and control characters never match, so both grammars read
+# the same value.
+_STRICT = re.compile(r"^(" + _KEYS + r"|namespace\.[a-z0-9_]+)( +)([A-Za-z0-9_/.][A-Za-z0-9_/.:@+=-]*)(?=\r\n|\n|\Z)",
+                     re.M)
+# The key of a line as the quoted grammar cuts it (leading blanks skipped, up to a blank or '#')
+# and as the legacy one does (up to a space or tab; a line starting with '#' is a comment).
+_QKEY = re.compile(r"^[ \t\v\f\r]*([^ \t\n\v\f\r#]+)", re.M)
+_LKEY = re.compile(r"^([^#\n][^ \t\n]*)", re.M)
 _INT = re.compile(r"[1-9][0-9]{0,9}")
 _INT_TYPES = ("int", "uint32", "int64", "uint64")
 _ALLOWED_EVENT_CHANGES = frozenset({"default", "shipped", "type", "readonly"})
-# A candidate key standing as a word anywhere in a line ('log-dir' does not mention 'dir').
-_MENTION = re.compile(r"(?<![\w.-])(" + "|".join(sorted(map(re.escape, OPAQUE_KEYS))) + r")(?![\w.-])")
 # A file holding a character some reader takes for a line break (or a NUL) has no opaque line.
 _ODD = ("\x00", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\u2028", "\u2029")
 
@@ -211,7 +216,7 @@ class PlanCache:
         """The sharing key of a conf text for ``request``, and its opaque lines."""
         m = request.matrix
         raw = split_lines(text)
-        opaque = [] if any(c in text for c in _ODD) else self._opaque(raw, m, _window(m, request))
+        opaque = [] if any(c in text for c in _ODD) else self._opaque(text, raw, m, _window(m, request))
         h = hashlib.blake2b(digest_size=20)
         # The request's identity: the matrix object (one per run), releases, settings, carrier, kind.
         h.update(repr((id(m), request.source, request.target, request.settings, request.carrier,
@@ -231,35 +236,27 @@ class PlanCache:
         h.update(b"L" + len(piece).to_bytes(8, "little") + piece)
         return Keyed(h.digest(), raw, opaque)
 
-    def _opaque(self, raw: list[tuple[str, str]], m: Matrix, rels: tuple[Release, ...]) -> list[Opaque]:
+    def _opaque(self, text: str, raw: list[tuple[str, str]], m: Matrix,
+                rels: tuple[Release, ...]) -> list[Opaque]:
+        # Every line's key as each grammar cuts it (confmodel), lower-cased: a key is opaque only
+        # if its strict line is the one line of the file either grammar reads that key from.
+        said = Counter(k.lstrip("\ufeff").lower() for k in _QKEY.findall(text))
+        said.update(k.lstrip("\ufeff").rstrip("\r").lower() for k in _LKEY.findall(text))
+        namespaces = sum(n for k, n in said.items() if k.startswith(NAMESPACE))
         found: list[Opaque] = []
-        seen: dict[str, int] = {}  # key -> how many active lines mention it
-        ns_ok = _namespace_ok(m, rels)
-        loose_ns = False
-        pos = 0
-        for i, (t, e) in enumerate(raw):
-            at, pos = pos, pos + len(t) + len(e)
-            if not t or t[0] == "#":
-                continue  # a comment or blank in both grammars (confmodel): part of the key as is
-            mt = _LINE.fullmatch(t) if i or not t.startswith("\ufeff") else None
-            key = mt[1] if mt else None
-            if key is not None and (key in OPAQUE_KEYS or key.startswith(NAMESPACE)):
-                seen[key] = seen.get(key, 0) + 1
-                found.append(Opaque(i, key, mt.start(3), mt[3], at + mt.start(3)))  # type: ignore[union-attr]
-                continue
-            # Any other active line that mentions a candidate key (another spelling, a quoted
-            # key, a comment after it) makes that key non-opaque.
-            low = t.lower()
-            for k in _MENTION.findall(low):
-                seen[k] = seen.get(k, 0) + 2
-            if NAMESPACE in low:
-                loose_ns = True
+        line = last = 0
+        for mt in _STRICT.finditer(text):
+            line += text.count("\n", last, mt.start())
+            last = mt.start()
+            key = mt[1]
+            if said[key] == 2:
+                found.append(Opaque(line, key, mt.start(3) - mt.start(), mt[3], mt.start(3)))
+        strict_ns = sum(1 for o in found if o.key.startswith(NAMESPACE))
+        ns_ok = strict_ns * 2 == namespaces and _namespace_ok(m, rels)  # no other namespace line at all
         out: list[Opaque] = []
         for o in found:
-            if seen[o.key] != 1:
-                continue
             if o.key.startswith(NAMESPACE):
-                if ns_ok and not loose_ns:
+                if ns_ok and _parses_same(raw, o):
                     out.append(o)
                 continue
             rule = self._rule_for(m, o.key, rels)
