@@ -52,12 +52,13 @@ _KEYS = "|".join(sorted(map(re.escape, OPAQUE_KEYS), key=len, reverse=True))
 # A strict line: canonical lower-case key, single spaces, a plain word up to the line's end.
 # Quotes, '#', blanks, backslashes and control characters never match, so both grammars read
 # the same value.
-_STRICT = re.compile(r"^(" + _KEYS + r"|namespace\.[a-z0-9_]+)( +)([A-Za-z0-9_/.][A-Za-z0-9_/.:@+=-]*)(?=\r\n|\n|\Z)",
-                     re.M)
 # The key of a line as the quoted grammar cuts it (leading blanks skipped, up to a blank or '#')
 # and as the legacy one does (up to a space or tab; a line starting with '#' is a comment).
-_QKEY = re.compile(r"^[ \t\v\f\r]*([^ \t\n\v\f\r#]+)", re.M)
-_LKEY = re.compile(r"^([^#\n][^ \t\n]*)", re.M)
+# All three run on "\n" + text: a leading literal lets the regex engine jump from line to line
+# (a multi-line '^' tries every character).
+_STRICT = re.compile(r"\n(" + _KEYS + r"|namespace\.[a-z0-9_]+)( +)([A-Za-z0-9_/.][A-Za-z0-9_/.:@+=-]*)(?=\r\n|\n|\Z)")
+_QKEY = re.compile(r"\n[ \t\v\f\r]*([^ \t\n\v\f\r#]+)")
+_LKEY = re.compile(r"\n([^#\n][^ \t\n]*)")
 _INT = re.compile(r"[1-9][0-9]{0,9}")
 _INT_TYPES = ("int", "uint32", "int64", "uint64")
 _ALLOWED_EVENT_CHANGES = frozenset({"default", "shipped", "type", "readonly"})
@@ -240,17 +241,19 @@ class PlanCache:
                 rels: tuple[Release, ...]) -> list[Opaque]:
         # Every line's key as each grammar cuts it (confmodel), lower-cased: a key is opaque only
         # if its strict line is the one line of the file either grammar reads that key from.
-        said = Counter(k.lstrip("\ufeff").lower() for k in _QKEY.findall(text))
-        said.update(k.lstrip("\ufeff").rstrip("\r").lower() for k in _LKEY.findall(text))
+        lined = "\n" + text
+        said = Counter(k.lstrip("\ufeff").lower() for k in _QKEY.findall(lined))
+        said.update(k.lstrip("\ufeff").rstrip("\r").lower() for k in _LKEY.findall(lined))
         namespaces = sum(n for k, n in said.items() if k.startswith(NAMESPACE))
         found: list[Opaque] = []
         line = last = 0
-        for mt in _STRICT.finditer(text):
-            line += text.count("\n", last, mt.start())
-            last = mt.start()
+        for mt in _STRICT.finditer(lined):
+            begin = mt.start()  # where the line starts in text (lined has one more character first)
+            line += text.count("\n", last, begin)
+            last = begin
             key = mt[1]
             if said[key] == 2:
-                found.append(Opaque(line, key, mt.start(3) - mt.start(), mt[3], mt.start(3)))
+                found.append(Opaque(line, key, mt.start(3) - mt.start() - 1, mt[3], mt.start(3) - 1))
         strict_ns = sum(1 for o in found if o.key.startswith(NAMESPACE))
         ns_ok = strict_ns * 2 == namespaces and _namespace_ok(m, rels)  # no other namespace line at all
         out: list[Opaque] = []
