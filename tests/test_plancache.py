@@ -94,9 +94,20 @@ def test_a_tuned_row_cache_size_does_not_share() -> None:
     "\ufeffport 7001\nport 7002\n",  # the first line's key after a BOM
     "log-dir /var/log\n",  # read by name (log_dir_stdout): never a candidate
     "port\t7001\n",
+    "slaveof 10.0.0.1\n",  # <host> <port> or nothing
+    "dir /data/a 1234\n",  # two words only for slaveof/replicaof
 ])
 def test_lines_that_are_not_opaque(text: str) -> None:
     assert shared_planner().key(text, _req(None)).opaque == []
+
+
+def test_slaveof_host_port_is_opaque() -> None:
+    c = shared_planner()
+    req = _req()
+    a, b = BASE + "slaveof 10.9.0.1 6379\n", BASE + "slaveof 10.9.0.2 7001\n"
+    assert "slaveof" in {o.key for o in c.key(a, req).opaque}
+    assert c(a, req, "a") == plan_any(a, req, "a") and c(b, req, "b") == plan_any(b, req, "b")
+    assert (c.planned, c.shared) == (1, 1)
 
 
 def test_crlf_and_lf_never_share_a_key() -> None:
@@ -198,7 +209,7 @@ def test_no_rule_reads_an_opaque_key_by_name() -> None:
 def _strip(text: str) -> str:
     """A template: a conf without its per-node lines."""
     return "\n".join(ln for ln in text.split("\n")
-                     if not re.match(r"(port|dir|bind|requirepass|masterauth|pidfile|namespace\.)\b", ln))
+                     if not re.match(r"(port|dir|bind|requirepass|masterauth|pidfile|slaveof|replicaof|namespace\.)\b", ln))
 
 
 # --- the property -------------------------------------------------------------------------------
@@ -222,6 +233,8 @@ def fleets(draw: Any, templates: list[tuple[str, str]]) -> dict[str, Any]:
             head.append(f"masterauth {secret}m")
         if draw(st.booleans()):
             head.append(f"namespace.ns1 tok{i}{draw(_WORD)}")
+        if draw(st.booleans()):
+            head.append(f"slaveof 10.2.{i}.1 {6379 + i}")
         if draw(st.booleans()):
             head.append(f"rocksdb.row_cache_size {draw(st.sampled_from([0, 64, 128]))}")
         extra = draw(st.sampled_from(["", "dup", "quoted", "zero"]))
@@ -366,10 +379,10 @@ def test_the_worker_uses_the_cache_unless_switched_off(monkeypatch: pytest.Monke
 _NICE = st.one_of(st.integers(1024, 65535).map(str), st.from_regex(r"/[a-z]{1,5}/[a-z0-9]{1,4}", fullmatch=True),
                   st.from_regex(r"10\.[0-9]{1,2}\.[0-9]{1,2}\.[1-9]", fullmatch=True))
 _VALUES = st.one_of(
-    _NICE, _NICE, st.integers(0, 70000).map(str), st.sampled_from(["06379", "6666", "0x1F", "1k", "/tmp/kvrocks", "127.0.0.1",
+    _NICE, _NICE, st.integers(0, 70000).map(str), st.from_regex(r"10\.0\.0\.[1-9] [1-9][0-9]{3}", fullmatch=True), st.sampled_from(["06379", "6666", "0x1F", "1k", "/tmp/kvrocks", "127.0.0.1",
                                                     "0.0.0.0", "", "a#b", '"q"', "'q'", "a b", "x\\y", "yes"]),
     st.text(string.ascii_letters + string.digits + "/._:-@+=#\"' \\", min_size=1, max_size=8))
-_KEYS_DRAWN = st.sampled_from(["port", "PORT", " port", "port\t", "dir", "bind", "pidfile", "backup-dir", "unixsocket",
+_KEYS_DRAWN = st.sampled_from(["port", "PORT", " port", "port\t", "dir", "bind", "slaveof", "replicaof", "pidfile", "backup-dir", "unixsocket",
                                "requirepass", "masterauth", "namespace.ns1", "namespace.NS1", "log-dir", "workers",
                                "# port", "rocksdb.row_cache_size"])
 

@@ -46,7 +46,9 @@ from .versions import Release
 # enforces it).
 OPAQUE_KEYS: frozenset[str] = frozenset({
     "port", "bind", "dir", "pidfile", "backup-dir", "unixsocket", "requirepass", "masterauth",
+    "slaveof", "replicaof",
 })
+_HOST_PORT = frozenset({"slaveof", "replicaof"})  # their value is "<host> <port>": two words
 NAMESPACE = "namespace."
 _KEYS = "|".join(sorted(map(re.escape, OPAQUE_KEYS), key=len, reverse=True))
 # A strict line: canonical lower-case key, single spaces, a plain word up to the line's end.
@@ -56,7 +58,7 @@ _KEYS = "|".join(sorted(map(re.escape, OPAQUE_KEYS), key=len, reverse=True))
 # and as the legacy one does (up to a space or tab; a line starting with '#' is a comment).
 # All three run on "\n" + text: a leading literal lets the regex engine jump from line to line
 # (a multi-line '^' tries every character).
-_STRICT = re.compile(r"\n(" + _KEYS + r"|namespace\.[a-z0-9_]+)( +)([A-Za-z0-9_/.][A-Za-z0-9_/.:@+=-]*)(?=\r\n|\n|\Z)")
+_STRICT = re.compile(r"\n(" + _KEYS + r"|namespace\.[a-z0-9_]+)( +)([A-Za-z0-9_/.][A-Za-z0-9_/.:@+=-]*(?: [1-9][0-9]{0,4})?)(?=\r\n|\n|\Z)")
 _QKEY = re.compile(r"\n[ \t\v\f\r]*([^ \t\n\v\f\r#]+)")
 _LKEY = re.compile(r"\n([^#\n][^ \t\n]*)")
 _INT = re.compile(r"[1-9][0-9]{0,9}")
@@ -252,7 +254,7 @@ class PlanCache:
             line += text.count("\n", last, begin)
             last = begin
             key = mt[1]
-            if said[key] == 2:
+            if said[key] == 2 and (" " in mt[3]) == (key in _HOST_PORT):
                 found.append(Opaque(line, key, mt.start(3) - mt.start() - 1, mt[3], mt.start(3) - 1))
         strict_ns = sum(1 for o in found if o.key.startswith(NAMESPACE))
         ns_ok = strict_ns * 2 == namespaces and _namespace_ok(m, rels)  # no other namespace line at all
