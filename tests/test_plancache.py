@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from tests.clirun import kv
 from upgrader import plancache
-from upgrader.api import shared_planner
+from upgrader.api import SharedPlanner, shared_planner
 from upgrader.carriers import plan_any
 from upgrader.findings import Finding
 from upgrader.plancache import OPAQUE_KEYS, PlanCache, guarded
@@ -49,7 +49,7 @@ def _node(i: int, tail: str = "") -> str:
 
 # --- the key ------------------------------------------------------------------------------------
 def test_files_differing_only_in_port_share_one_plan() -> None:
-    c = shared_planner()
+    c = PlanCache()
     req = _req()
     a, b = BASE, BASE.replace("port 7001", "port 7002")
     assert c.key(a, req).key == c.key(b, req).key
@@ -61,7 +61,7 @@ def test_files_differing_only_in_port_share_one_plan() -> None:
 
 
 def test_every_per_node_line_at_once_still_shares() -> None:
-    c = shared_planner()
+    c = PlanCache()
     for source in ("2.10.0", None):
         req = _req(source)
         for i in range(1, 6):
@@ -71,7 +71,7 @@ def test_every_per_node_line_at_once_still_shares() -> None:
 
 
 def test_a_tuned_row_cache_size_does_not_share() -> None:
-    c = shared_planner()
+    c = PlanCache()
     req = _req()
     b = BASE.replace("rocksdb.row_cache_size 64", "rocksdb.row_cache_size 128")
     assert c.key(BASE, req).key != c.key(b, req).key
@@ -98,11 +98,11 @@ def test_a_tuned_row_cache_size_does_not_share() -> None:
     "dir /data/a 1234\n",  # two words only for slaveof/replicaof
 ])
 def test_lines_that_are_not_opaque(text: str) -> None:
-    assert shared_planner().key(text, _req(None)).opaque == []
+    assert PlanCache().key(text, _req(None)).opaque == []
 
 
 def test_slaveof_host_port_is_opaque() -> None:
-    c = shared_planner()
+    c = PlanCache()
     req = _req()
     a, b = BASE + "slaveof 10.9.0.1 6379\n", BASE + "slaveof 10.9.0.2 7001\n"
     assert "slaveof" in {o.key for o in c.key(a, req).opaque}
@@ -111,14 +111,14 @@ def test_slaveof_host_port_is_opaque() -> None:
 
 
 def test_crlf_and_lf_never_share_a_key() -> None:
-    c = shared_planner()
+    c = PlanCache()
     req = _req()
     assert c.key(BASE, req).key != c.key(BASE.replace("\n", "\r\n"), req).key
 
 
 def test_equal_opaque_values_stay_in_the_key() -> None:
     """A token equal to requirepass is fatal in Kvrocks: which opaque values are equal is kept."""
-    c = shared_planner()
+    c = PlanCache()
     req = _req()
     a = "requirepass aaa1\nnamespace.ns1 bbb2\n"
     b = "requirepass ccc3\nnamespace.ns1 ccc3\n"
@@ -138,7 +138,7 @@ def test_a_plan_that_cites_an_opaque_line_is_not_shared(monkeypatch: pytest.Monk
         return p
 
     monkeypatch.setattr(plancache, "plan_conf", citing)
-    c = shared_planner()
+    c = PlanCache()
     req = _req()
     for i in range(1, 4):
         p = c(_node(i), req, f"n{i}.conf")
@@ -148,7 +148,7 @@ def test_a_plan_that_cites_an_opaque_line_is_not_shared(monkeypatch: pytest.Monk
 
 def test_guard_refuses_an_opaque_value_shown_in_a_finding() -> None:
     req = _req()
-    c = shared_planner()
+    c = PlanCache()
     keyed = c.key(BASE, req)
     rep = plan_any(BASE, req, "a.conf")
     assert guarded(rep, keyed).plan is not None
@@ -160,7 +160,7 @@ def test_guard_refuses_an_opaque_value_shown_in_a_finding() -> None:
 
 
 def test_a_shared_plan_is_a_copy() -> None:
-    c = shared_planner()
+    c = PlanCache()
     req = _req()
     p1 = c(BASE, req, "a.conf")
     p1.findings[0].message = "mutated by a judge"
@@ -170,7 +170,7 @@ def test_a_shared_plan_is_a_copy() -> None:
 
 
 def test_the_cache_is_bounded() -> None:
-    c = shared_planner(bound=3)
+    c = PlanCache(bound=3)
     req = _req()
     for i in range(10):
         c(f"port 7001\nworkers {i + 1}\n", req, "a.conf")
@@ -182,11 +182,12 @@ def test_the_cache_is_bounded() -> None:
 
 def test_carriers_are_planned_each_time() -> None:
     text = (REPO / "examples" / "carriers" / "kvrocks.service").read_text()
-    c = shared_planner()
+    sp = shared_planner()
     req = _req(None)
     for _ in range(3):
-        assert c(text, req, "kvrocks.service") == plan_any(text, req, "kvrocks.service")
-    assert (c.planned, c.shared, len(c)) == (3, 0, 0)
+        assert sp(text, req, "kvrocks.service") == plan_any(text, req, "kvrocks.service")
+    assert (sp.cache.planned, sp.cache.shared, len(sp.cache)) == (0, 0, 0)  # never reached the cache
+    assert sp(BASE, req, "a.conf") == plan_any(BASE, req, "a.conf") and sp.cache.planned == 1
 
 
 def _literals(path: Path) -> set[str]:
@@ -344,7 +345,7 @@ def test_shared_and_unshared_fleet_runs_are_byte_identical_many(shared_dir: Path
 def test_a_templated_fleet_plans_each_template_once(shared_dir: Path) -> None:
     """The plans of the per-node fleet of the property equal plan_any's, and only templates are planned."""
     templates = _templates(shared_dir)
-    c = shared_planner()
+    c = PlanCache()
     req = _req(None)
     n = 0
     for name, text in templates:
@@ -366,9 +367,9 @@ def test_the_worker_uses_the_cache_unless_switched_off(monkeypatch: pytest.Monke
         paths.append(str(p))
     job = FleetJob(command="plan", request=_req())
     w = Worker(job)
-    assert isinstance(w.planner, PlanCache)
+    assert isinstance(w.planner, SharedPlanner)
     shared = [w.one(p) for p in paths]
-    assert (w.planner.planned, w.planner.shared) == (1, 3)  # plan_file really goes through the cache
+    assert (w.planner.cache.planned, w.planner.cache.shared) == (1, 3)  # plan_file really goes through the cache
     monkeypatch.setenv("KVUPGRADE_NO_SHARE", "1")
     alone = Worker(job)
     assert alone.planner is None
@@ -398,7 +399,7 @@ def _line_sets(draw: Any) -> tuple[list[str], list[list[str]], str, bool]:
 def _hostile(data: Any, source: Optional[str]) -> int:
     _, nodes, eol, tail = data
     req = _req(source)
-    c = shared_planner()
+    c = PlanCache()
     tmpl = "workers 8\nrocksdb.row_cache_size 64\n# node\n".replace("\n", eol)
     for i, lines in enumerate(nodes):
         text = eol.join(lines) + eol + (tmpl if tail else "")

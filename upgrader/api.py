@@ -24,7 +24,6 @@ from .settings import Settings
 from .versions import Release, VersionError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .plancache import PlanCache
     from .redact import Redactor
 
 
@@ -103,17 +102,22 @@ def redactor(plan: Plan, matrix: Optional[Matrix] = None) -> "Redactor":
     return Redactor(matrix or load_matrix(), plan.secrets)
 
 
-def shared_planner(bound: int = 64) -> "PlanCache":
-    """A planner for many files of one run that plans each distinct kvrocks.conf once
-    (``upgrader.plancache``): the same plans as ``plan_any``, carriers planned each time."""
-    from .carriers import resolve_kind
-    from .carriers.registry import CONF
-    from .plancache import PlanCache
+class SharedPlanner:
+    """A planner for the many files of one run (``plan_file(..., planner=)``): ``plan_any`` with
+    each distinct kvrocks.conf planned once (``upgrader.plancache``); the same plans. Carriers
+    are planned each time. ``cache`` counts what was planned and what was shared."""
 
-    def is_conf(text: str, request: Request, path: Optional[str]) -> bool:
-        return resolve_kind(request.kind, path, text, request.carrier) == CONF
+    def __init__(self, bound: int = 64) -> None:
+        from .plancache import PlanCache
 
-    return PlanCache(plan_any, is_conf, bound)
+        self.cache = PlanCache(bound)
+
+    def __call__(self, text: str, request: Request, path: Optional[str] = None) -> Plan:
+        return plan_any(text, request, path, conf=self.cache)
+
+
+def shared_planner(bound: int = 64) -> SharedPlanner:
+    return SharedPlanner(bound)
 
 
 def _plan_errors(path: str, fn: Callable[[list[str]], Outcome], matrix: Optional[Matrix] = None) -> Outcome:

@@ -1,7 +1,7 @@
 """Plan each distinct kvrocks.conf once per fleet run (issue 15, part 1).
 
 A fleet is mostly a few templates with per-node lines: port, dir, bind, pidfile, backup-dir,
-unixsocket, requirepass/masterauth, namespace tokens. No transform, the impact model or source
+unixsocket, requirepass/masterauth, slaveof/replicaof, namespace tokens. No transform, the impact model or source
 detection reads those keys by name (``tests/test_plancache.py`` greps the rules for them), and a
 value of a strictly safe shape (plain word, inside the domain of every release that matters,
 equal to no default or shipped value) is one the generic per-value rules say nothing about. Such
@@ -17,7 +17,8 @@ a renderer reads. A key that fails the guard is planned file by file. A member g
 plan with its own path, old text, new text (the representative's with the member's opaque lines
 put back) and its own secrets, so each node's own secret is masked in its own output.
 
-Carriers (YAML, systemd, ...) are never shared: they are planned each time. One cache lives in
+Carriers (YAML, systemd, ...) are never shared: ``carriers.plan_any(..., conf=cache)`` hands the
+cache only the files that are kvrocks.conf, and plans carriers each time. One cache lives in
 each worker process (the pool forks), so with J workers a key is planned at most J times (more if
 the LRU bound evicts it). Pure: text in, plans out.
 """
@@ -30,7 +31,7 @@ import pickle
 import re
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
-from typing import Callable, NamedTuple, Optional
+from typing import NamedTuple, Optional
 
 from .confmodel import Document, parse_line, split_lines
 from .findings import Plan
@@ -66,9 +67,6 @@ _INT_TYPES = ("int", "uint32", "int64", "uint64")
 _ALLOWED_EVENT_CHANGES = frozenset({"default", "shipped", "type", "readonly"})
 # A file holding a character some reader takes for a line break (or a NUL) has no opaque line.
 _ODD = ("\x00", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\u2028", "\u2029")
-
-Planner = Callable[[str, Request, Optional[str]], Plan]
-
 
 class Opaque(NamedTuple):
     index: int  # 0-based line index
@@ -161,32 +159,24 @@ def _value_ok(rule: _KeyRule, value: str, eol: str) -> bool:
 
 
 class PlanCache:
-    """Plans kvrocks.conf texts once per sharing key (LRU-bounded); a planner callable like
-    ``carriers.plan_any``: ``cache(text, request, path)``.
+    """Plans kvrocks.conf texts once per sharing key (LRU-bounded): ``cache(text, request, path)``
+    returns what ``planner.plan`` would. ``carriers.plan_any(..., conf=cache)`` passes it the
+    files that are kvrocks.conf (carriers are never shared)."""
 
-    ``fallback`` plans anything not shared (carriers; keys that failed the guard); ``is_conf``
-    says whether a file is a kvrocks.conf (the carrier detection of ``plan_any``)."""
-
-    def __init__(self, fallback: Planner, is_conf: Callable[[str, Request, Optional[str]], bool],
-                 bound: int = 64) -> None:
-        self.fallback = fallback
-        self.is_conf = is_conf
+    def __init__(self, bound: int = 64) -> None:
         self.bound = bound
         self._entries: "OrderedDict[bytes, _Entry]" = OrderedDict()
         self._rules: dict[tuple[int, str, tuple[Release, ...]], Optional[_KeyRule]] = {}
-        self.planned = 0  # full plans computed (representatives, unshared files, carriers)
+        self.planned = 0  # full plans computed (representatives, files of keys that failed the guard)
         self.shared = 0  # files whose plan was mapped from a representative's
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def __bool__(self) -> bool:  # an empty cache is still a planner (``planner or default`` must keep it)
+    def __bool__(self) -> bool:  # an empty cache is still a planner (``conf or plan`` must keep it)
         return True
 
     def __call__(self, text: str, request: Request, path: Optional[str] = None) -> Plan:
-        if not self.is_conf(text, request, path):
-            self.planned += 1
-            return self.fallback(text, request, path)
         keyed = self.key(text, request)
         entry = self._entries.get(keyed.key)
         if entry is None:
@@ -363,4 +353,4 @@ def mapped(entry: _Entry, keyed: Keyed, text: str, path: Optional[str], m: Matri
     )
 
 
-__all__ = ["OPAQUE_KEYS", "PlanCache", "Planner", "guarded", "mapped"]
+__all__ = ["OPAQUE_KEYS", "PlanCache", "guarded", "mapped"]
