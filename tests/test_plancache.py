@@ -327,7 +327,7 @@ def _templates(shared_dir: Path) -> list[tuple[str, str]]:
     return out
 
 
-@settings(max_examples=2, deadline=None, phases=[Phase.explicit, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=1, deadline=None, phases=[Phase.explicit, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_shared_and_unshared_fleet_runs_are_byte_identical(shared_dir: Path, data: Any) -> None:
@@ -413,7 +413,7 @@ def _hostile(data: Any, source: Optional[str]) -> int:
     return c.shared
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=_line_sets(), source=st.sampled_from([None, "2.0.4", "2.10.0"]))
 def test_shared_plans_equal_plan_any_on_hostile_lines(data: Any, source: Optional[str]) -> None:
     _hostile(data, source)
