@@ -124,6 +124,24 @@ def error_outcome(path: str, exc: BaseException, text: Optional[str] = None,
     return out
 
 
+class SharedPlanner:
+    """A planner for the many files of one run (``plan_file(..., planner=)``): ``plan_any`` with
+    each distinct kvrocks.conf planned once (``upgrader.plancache``); the same plans. Carriers
+    are planned each time. ``cache`` counts what was planned and what was shared."""
+
+    def __init__(self, bound: int = 64) -> None:
+        from .plancache import PlanCache
+
+        self.cache = PlanCache(bound)
+
+    def __call__(self, text: str, request: Request, path: Optional[str] = None) -> Plan:
+        return plan_any(text, request, path, conf=self.cache)
+
+
+def shared_planner(bound: int = 64) -> SharedPlanner:
+    return SharedPlanner(bound)
+
+
 def _plan_errors(path: str, fn: Callable[[list[str]], Outcome], matrix: Optional[Matrix] = None) -> Outcome:
     """``fn(read)`` appends the text it read to ``read``: see ``error_outcome``."""
     read: list[str] = []
@@ -133,15 +151,20 @@ def _plan_errors(path: str, fn: Callable[[list[str]], Outcome], matrix: Optional
         return error_outcome(path, exc, read[0] if read else None, matrix)
 
 
+Planner = Callable[[str, Request, Optional[str]], Plan]
+
+
 def plan_file(path: str, *, to: Optional[Version] = None, from_: Optional[Version] = None,
               matrix: Optional[Matrix] = None, settings: Optional[Settings] = None,
-              kind: Optional[str] = None, request: Optional[Request] = None) -> Outcome:
-    """Read and plan one file: ``request=`` (built once, e.g. for many files), or the keywords."""
+              kind: Optional[str] = None, request: Optional[Request] = None,
+              planner: Optional[Planner] = None) -> Outcome:
+    """Read and plan one file: ``request=`` (built once, e.g. for many files), or the keywords.
+    ``planner`` (default ``plan_any``): e.g. a fleet's ``shared_planner()``, same plans."""
     def run(read: list[str]) -> Outcome:
         src = read_source(path)
         read.append(src.text)
         req = _request(request, to, from_, matrix, settings, kind)  # a bad version is this file's error
-        return Outcome(path, plan=plan_any(src.text, req, path))
+        return Outcome(path, plan=(plan_any if planner is None else planner)(src.text, req, path))
 
     return _plan_errors(path, run, request.matrix if request is not None else matrix)
 
@@ -151,7 +174,8 @@ def apply_file(path: str, *, to: Optional[Version] = None, from_: Optional[Versi
                settings: Optional[Settings] = None, lock_timeout: float = 30.0,
                kind: Optional[str] = None,
                before_replace: Optional[Callable[[Source, str, Optional[str]], None]] = None,
-               request: Optional[Request] = None, verify: Optional[Callable[[Plan], None]] = None) -> Outcome:
+               request: Optional[Request] = None, verify: Optional[Callable[[Plan], None]] = None,
+               planner: Optional[Planner] = None) -> Outcome:
     """Plan and write. Idempotent: a second call finds nothing to change and writes nothing.
 
     ``verify(plan)`` runs under the lock on a plan that changes the file, before the backup: it may
@@ -167,7 +191,7 @@ def apply_file(path: str, *, to: Optional[Version] = None, from_: Optional[Versi
         with locked(real, lock_timeout):
             src = read_source(path)  # read under the lock: another run may have just finished
             read.append(src.text)
-            plan = plan_any(src.text, _request(request, to, from_, matrix, settings, kind), path)
+            plan = (plan_any if planner is None else planner)(src.text, _request(request, to, from_, matrix, settings, kind), path)
             out = Outcome(path, plan=plan)
             if not plan.changed:
                 return out

@@ -24,7 +24,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence, Union
 
-from .api import FILE_ERRORS, Outcome, error_outcome
+from .api import FILE_ERRORS, Outcome, Planner, error_outcome
 from .carriers import plan_any
 from .confmodel import encode
 from .errors import WriteError
@@ -33,7 +33,6 @@ from .fileio import (Source, Staged, commit_temp, locked, make_durable, read_sou
 from .findings import Plan
 from .request import Request
 
-Planner = Callable[[str, Request, Optional[str]], Plan]
 # The manifest's hook (``Journal.record_many``): every (source, new text, backup) of the files about
 # to be renamed, durable when it returns.
 Recorder = Callable[[list[tuple[Source, str, Optional[str]]]], None]
@@ -94,12 +93,15 @@ class _File:
 
 
 def apply_batch(items: Sequence[BatchItem], *, backup: bool = True, lock_timeout: float = 30.0,
-                record: Optional[Recorder] = None, planner: Planner = plan_any,
+                record: Optional[Recorder] = None, planner: Optional[Planner] = None,
                 sync: Optional[str] = None) -> list[Result]:
     """Plan and write each item's file; one result per item, in input order. ``record``: the
     manifest hook (it needs a backup of every file). ``sync``: a ``fileio.SYNC_MODES`` mode (default
     ``fileio.sync_mode()``). Files that resolve to one real file are done one after the other,
-    as a sequential run would (the second finds the first's work done)."""
+    as a sequential run would (the second finds the first's work done). ``planner``: as for
+    ``api.apply_file`` (default ``plan_any``; a fleet's ``shared_planner()``)."""
+    if planner is None:
+        planner = plan_any
     files = [_File(item) for item in items]
     for f in files:
         try:

@@ -211,7 +211,7 @@ def plan(text: str, request: Request, path: Optional[str] = None) -> Plan:
         data_version=m.data_version,
         from_detected=detected,
         edits=edits,
-        secrets=collect_secrets(original, m),
+        secrets=collect_secrets(original, m, text),  # original is text, unedited
         direction="rollback" if backward else "upgrade",
         build_features=dict(sorted(settings.build_features.items())),
     )
@@ -254,14 +254,17 @@ def collapse(findings: list[Finding], cap: int) -> list[Finding]:
     return [summaries.get(id(f), f) for f in findings if id(f) in keep or id(f) in summaries]
 
 
-def collect_secrets(doc: Document, m: Matrix) -> list[str]:
-    """Every secret value in the file, as read by either grammar, for masking output."""
+def collect_secrets(doc: Document, m: Matrix, text: Optional[str] = None) -> list[str]:
+    """Every secret value in the file, as read by either grammar, for masking output. ``text``:
+    the document's text when the caller has it (saves joining the lines again)."""
     values: set[str] = set()
     from .redact import secret_line_indexes
     from .secretscan import scan
 
     raw = doc.raw_lines()
-    values |= scan(m, "".join(t + e for t, e in raw))  # commented-out, CR-only and odd forms too
+    if text is None:
+        text = "".join(t + e for t, e in raw)
+    values |= scan(m, text)  # commented-out, CR-only and odd forms too
     for i in sorted(secret_line_indexes(m, raw)):
         text, eol = raw[i]
         for grammar in ("legacy", "quoted"):

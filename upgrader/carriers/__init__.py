@@ -9,7 +9,7 @@ numbers, ``kind`` names the carrier. See docs/CARRIERS.md.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from ..findings import Plan
 from ..planner import plan
@@ -37,21 +37,25 @@ def resolve_kind(kind: Optional[str], path: Optional[str], text: str,
     return check_kind(kind, path) if kind else detect_kind(path, text, options or CarrierOptions())
 
 
-def plan_any(text: str, request: Request, path: Optional[str] = None) -> Plan:
+ConfPlanner = Callable[[str, Request, Optional[str]], Plan]
+
+
+def plan_any(text: str, request: Request, path: Optional[str] = None, conf: Optional[ConfPlanner] = None) -> Plan:
     """Plan one file of any carrier kind: the one place a kvrocks.conf and a carrier part ways
-    (``request.kind`` None detects the kind from ``path`` and the content)."""
+    (``request.kind`` None detects the kind from ``path`` and the content). ``conf`` plans a
+    kvrocks.conf instead of ``planner.plan`` (a fleet's ``plancache.PlanCache``: the same plans)."""
     try:
-        return _plan_carrier(text, request, path)
+        return _plan_carrier(text, request, path, conf)
     finally:
         yamltext = sys.modules.get(__name__ + ".yamltext")  # only if a YAML carrier was met (no ruamel import)
         if yamltext is not None:
             yamltext.forget()  # the composed trees of this file are not needed past its plan
 
 
-def _plan_carrier(text: str, request: Request, path: Optional[str]) -> Plan:
+def _plan_carrier(text: str, request: Request, path: Optional[str], conf: Optional[ConfPlanner]) -> Plan:
     kind = resolve_kind(request.kind, path, text, request.carrier)
     if kind == CONF:
-        return plan(text, request, path)
+        return (plan if conf is None else conf)(text, request, path)
     ctx = Ctx(text=text, path=path, request=request)
     units, planned = _pieces(kind, ctx)
     if not units and not planned:

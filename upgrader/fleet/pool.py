@@ -73,6 +73,13 @@ class Worker:
         self.job = job
         self.journal = None
         self.nodes: Any = None  # live runs: a NodeCache, made on the first file
+        # Each distinct kvrocks.conf is planned once per worker process (upgrader/plancache.py);
+        # KVUPGRADE_NO_SHARE=1 plans every file on its own (comparisons, benchmarks).
+        self.planner: Any = None
+        if os.environ.get("KVUPGRADE_NO_SHARE", "") in ("", "0"):
+            from ..api import shared_planner
+
+            self.planner = shared_planner()
         if job.manifest and job.command == "apply":
             from ..manifest import Journal
 
@@ -123,9 +130,10 @@ class Worker:
             if j.command == "apply":
                 o = apply_file(path, request=req, backup=j.backup, backup_dir=self.backup_dir_for(path),
                                lock_timeout=j.lock_timeout, before_replace=self.journal.record if self.journal else None,
-                               verify=self.verifier(seen) if j.judge is not None else None)
+                               verify=self.verifier(seen) if j.judge is not None else None,
+                               planner=self.planner)
             else:
-                o = plan_file(path, request=req)
+                o = plan_file(path, request=req, planner=self.planner)
                 if j.judge is not None and o.plan is not None:
                     from .judging import judge_plan
 
@@ -159,7 +167,8 @@ class Worker:
                 out[k] = self._internal(path, exc)
         try:
             results: list[Any] = apply_batch(batch, backup=j.backup, lock_timeout=j.lock_timeout,
-                                             record=self.journal.record_many if self.journal else None)
+                                             record=self.journal.record_many if self.journal else None,
+                                             planner=self.planner)
         except Exception as exc:  # a bug outside any one file: each file of the batch reports it
             results = [exc] * len(batch)
         for (k, sniff, seen), item, r in zip(where, batch, results):
