@@ -376,6 +376,31 @@ def test_the_worker_uses_the_cache_unless_switched_off(monkeypatch: pytest.Monke
     assert [alone.one(p) for p in paths] == shared
 
 
+def test_a_fleet_apply_batch_shares_too(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A fleet apply's chunk goes through ``batchapply``: it must plan through the same cache."""
+    from upgrader.fleet.job import FleetJob
+    from upgrader.fleet.pool import Worker
+
+    def fleet(root: Path) -> list[tuple[str, bool]]:
+        items = []
+        for i in range(1, 5):
+            p = root / f"n{i}.conf"
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(_node(i))
+            items.append((str(p), False))
+        return items
+
+    job = FleetJob(command="apply", request=_req(), backup=False)
+    w = Worker(job)
+    shared = w.many(fleet(tmp_path / "a"))
+    assert (w.planner.cache.planned, w.planner.cache.shared) == (1, 3)
+    monkeypatch.setenv("KVUPGRADE_NO_SHARE", "1")
+    alone = Worker(job).many(fleet(tmp_path / "b"))
+    assert [d["status"] for d in shared] == [d["status"] for d in alone] == ["changed"] * 4
+    for k in range(1, 5):
+        assert (tmp_path / "a" / f"n{k}.conf").read_bytes() == (tmp_path / "b" / f"n{k}.conf").read_bytes()
+
+
 # --- plans equal plan_any's on hostile per-node lines (library level: cheap, many examples) ---------
 _NICE = st.one_of(st.integers(1024, 65535).map(str), st.from_regex(r"/[a-z]{1,5}/[a-z0-9]{1,4}", fullmatch=True),
                   st.from_regex(r"10\.[0-9]{1,2}\.[0-9]{1,2}\.[1-9]", fullmatch=True))
