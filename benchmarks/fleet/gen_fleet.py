@@ -73,7 +73,7 @@ def _token(rng: random.Random) -> str:
 def templated(bases: dict[str, str], i: int, rng: random.Random) -> str:
     release, eol, tuning = TEMPLATES[i % len(TEMPLATES)]
     group = (i // len(TEMPLATES)) % len(GROUPS)
-    replica = (i // (len(TEMPLATES) * len(GROUPS))) % 3 == 2  # a third of the nodes
+    replica = (i // (len(TEMPLATES) * len(GROUPS))) % 2 == 1  # one replica per primary
     dc, host = i % 4, f"kv{i:05d}"
     ip = f"10.{dc}.{i // 250 % 250}.{i % 250 + 1}"
     values = {**tuning, **GROUPS[group]}
