@@ -78,12 +78,17 @@ def children(pid: int) -> list[int]:
     return out
 
 
-def timed(cmd: list[str], sample: bool = False, **kw: Any) -> dict[str, Any]:
-    """Wall time, and peak RSS of the parent and of the process tree (sampled every 50 ms)."""
+def timed(cmd: list[str], sample: bool = False, stdin: Optional[bytes] = None, check: bool = False,
+          **kw: Any) -> dict[str, Any]:
+    """Wall time; CPU time (user + system) of the command and every descendant it waited for (from
+    wait4: steadier than wall time when other work shares the cores); with ``sample``, peak RSS of
+    the parent and of the process tree, sampled every 50 ms."""
     if sample:
         os.sync()  # the big phases start with nothing of an earlier phase left to write back
+    load = os.getloadavg()[0]
     t = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
     peak = {"parent_kb": 0, "tree_kb": 0}
     stop = threading.Event()
 
@@ -98,14 +103,23 @@ def timed(cmd: list[str], sample: bool = False, **kw: Any) -> dict[str, Any]:
     th = threading.Thread(target=poll, daemon=True)
     if sample:
         th.start()
-    rc = p.wait()
+    if stdin is not None:
+        assert p.stdin is not None
+        p.stdin.write(stdin)
+        p.stdin.close()
+    _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t
+    p.returncode = rc = os.waitstatus_to_exitcode(status)
     stop.set()
     if sample:
         th.join()
+    if check and rc != 0:
+        raise subprocess.CalledProcessError(rc, cmd)
     if rc not in OK_RC:
         log(f"  exit {rc}: {' '.join(cmd[-6:])}")
-    return {"seconds": round(wall, 3), "rc": rc, **peak}
+    out = {"seconds": round(wall, 3), "cpu_s": round(usage.ru_utime + usage.ru_stime, 3), "rc": rc,
+           "load1": round(load, 2)}
+    return {**out, **peak} if sample else out
 
 
 def files_of(root: Path) -> list[str]:
@@ -162,26 +176,21 @@ class Bench:
         copy = self.copy(fleet, "sed")
         listing = "\0".join(files_of(copy)).encode()
         xargs = ["xargs", "-0", "-P", str(self.a.jobs), "-n", "100", "sed", "-i", "-E", SED]
+        cmd = ["sh", "-c", '"$@" && sync', "sh", *xargs] if then_sync else xargs
         runs = []
         for _ in range(3):
             os.sync()
-            t = time.perf_counter()
-            if then_sync:
-                subprocess.run(["sh", "-c", '"$@" && sync', "sh", *xargs], input=listing, check=True)
-            else:
-                subprocess.run(xargs, input=listing, check=True)
-            runs.append(round(time.perf_counter() - t, 3))
+            runs.append(timed(cmd, stdin=listing, check=True))
         self.drop(copy)
-        return {"seconds": statistics.median(runs), "runs": runs}
+        mid = sorted(runs, key=lambda r: r["seconds"])[1]
+        return {**mid, "runs": [r["seconds"] for r in runs], "cpu_runs": [r["cpu_s"] for r in runs]}
 
     def null(self, fleet: Path, mode: str) -> dict[str, Any]:
         copy = self.copy(fleet, f"null-{mode}")
         listing = "\0".join(files_of(copy)).encode()
         os.sync()
-        t = time.perf_counter()
-        subprocess.run([PY, str(HERE / "null_apply.py"), "--mode", mode, "--jobs", str(self.a.jobs),
-                        "--backup-dir", str(self.w / "null-bk")], input=listing, check=True)
-        res = {"seconds": round(time.perf_counter() - t, 3)}
+        res = timed([PY, str(HERE / "null_apply.py"), "--mode", mode, "--jobs", str(self.a.jobs),
+                     "--backup-dir", str(self.w / "null-bk")], stdin=listing, check=True)
         self.drop(copy, self.w / "null-bk")
         return res
 
@@ -228,11 +237,13 @@ def top_functions(prof: Path, n: int = 15) -> dict[str, Any]:
 
 
 def ratios(phases: dict[str, Any]) -> dict[str, float]:
+    """Wall-time ratios ``phase/baseline``, and CPU-time ones ``cpu:phase/baseline``."""
     out = {}
     for name, r in phases.items():
         for base in ("sed", "sed_sync", "null_durable", "null_batched"):
             if base in phases and name != base:
                 out[f"{name}/{base}"] = round(r["seconds"] / phases[base]["seconds"], 2)
+                out[f"cpu:{name}/{base}"] = round(r["cpu_s"] / max(0.001, phases[base]["cpu_s"]), 2)
     return out
 
 
@@ -353,10 +364,10 @@ def _x(v: float) -> str:
 
 def _table(runs: dict[str, Any], today: Optional[dict[str, Any]], kind: str) -> list[str]:
     sizes = list(runs)
-    head = "| phase |" + "".join(f" N={int(n):,} s | x sed | x sed+sync |" for n in sizes)
+    head = "| phase |" + "".join(f" N={int(n):,} s | CPU s | x sed | x sed+sync |" for n in sizes)
     if today:
         head += " today x sed | today x sed+sync |"
-    lines = [head, "|---|" + "---|---|---|" * len(sizes) + ("---|---|" if today else "")]
+    lines = [head, "|---|" + "---|---|---|---|" * len(sizes) + ("---|---|" if today else "")]
     for key, label in ROWS:
         if key not in runs[sizes[0]]["phases"]:
             continue
@@ -365,7 +376,7 @@ def _table(runs: dict[str, Any], today: Optional[dict[str, Any]], kind: str) -> 
             ph = runs[n]["phases"]
             r = ph[key]
             bad = "" if r.get("rc", 0) in OK_RC else f" (exit {r['rc']})"
-            row += f" {r['seconds']:.2f}{bad} | {_x(r['seconds'] / ph['sed']['seconds'])} | {_x(r['seconds'] / ph['sed_sync']['seconds'])} |"
+            row += f" {r['seconds']:.2f}{bad} | {r['cpu_s']:.2f} | {_x(r['seconds'] / ph['sed']['seconds'])} | {_x(r['seconds'] / ph['sed_sync']['seconds'])} |"
         if today:
             old = today.get(kind, {}).get(sizes[-1], {}).get("ratios", {})
             for base in ("sed", "sed_sync"):
@@ -373,7 +384,7 @@ def _table(runs: dict[str, Any], today: Optional[dict[str, Any]], kind: str) -> 
                 row += f" {_x(v) if v is not None else '–'} |"
         lines.append(row)
     lines.append("| files / planning keys |" + "".join(
-        f" {int(n):,} / {runs[n]['planning_keys']:,} | | |" for n in sizes) + (" | |" if today else ""))
+        f" {int(n):,} / {runs[n]['planning_keys']:,} | | | |" for n in sizes) + (" | |" if today else ""))
     return lines
 
 
