@@ -208,7 +208,7 @@ class Bench:
     def profile(self, fleet: Path, n: int) -> dict[str, Any]:
         """cProfile of plan --no-diff and of apply in one process (-j 1) on the first n files."""
         sub = self.w / "prof"
-        for f in files_of(fleet)[:n]:
+        for f in sorted(files_of(fleet), key=lambda f: Path(f).parent.name)[:n]:  # hosts 0..n-1: all 30 keys
             dst = sub / Path(f).relative_to(fleet)
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(f, dst)
