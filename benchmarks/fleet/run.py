@@ -235,7 +235,7 @@ def top_functions(prof: Path, n: int = 15) -> dict[str, Any]:
             # the project's functions by time including callees, without the chain of wrappers
             # (main, command, fleet runner) that each hold nearly all of it
             "by_cumtime": [r for r in sorted(rows, key=lambda r: -r["cumtime"])
-                           if "upgrader" in r["function"] and r["cumtime"] < 0.8 * total][:n]}
+                           if r["function"].startswith(("upgrader/", "transforms/")) and r["cumtime"] < 0.8 * total][:n]}
 
 
 def ratios(phases: dict[str, Any]) -> dict[str, float]:
