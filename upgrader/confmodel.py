@@ -188,7 +188,9 @@ def _parse_legacy(text: str, eol: str) -> tuple[LineKind, dict]:
 _Parsed = tuple  # (kind, key, key_span, value_span, value, quoted, comment_start, error)
 
 
-@lru_cache(maxsize=1 << 16)
+# 16,384 lines (about 6 MB): every line of a few templates under both grammars stays cached, while
+# a fleet's per-node lines (each seen once) cannot grow a worker's memory with the fleet.
+@lru_cache(maxsize=1 << 14)
 def _parsed(body: str, eol: str, grammar: Grammar) -> _Parsed:
     """Parse one line body; cached because a fleet's files share most of their lines."""
     kind, info = _parse_quoted(body) if grammar == "quoted" else _parse_legacy(body, eol)
@@ -198,11 +200,14 @@ def _parsed(body: str, eol: str, grammar: Grammar) -> _Parsed:
             normalize_key(key) if key else "")
 
 
-def parse_line(text: str, eol: str, lineno: int, grammar: Grammar) -> Line:
+def parse_line(text: str, eol: str, lineno: int, grammar: Grammar, cached: bool = True) -> Line:
+    """One line as ``grammar`` reads it. ``cached=False``: a line seen once (a node's own ``port``
+    line) need not take a cache slot from the lines every file shares."""
     body = text[1:] if (lineno == 1 and text.startswith(BOM)) else text
     offset = len(text) - len(body)
     # Only the legacy grammar reads the terminator (a CR stays in the value).
-    kind, key, ks, vs, value, quoted, cs, error, nkey = _parsed(body, eol if grammar == "legacy" else "", grammar)
+    kind, key, ks, vs, value, quoted, cs, error, nkey = (_parsed if cached else _parsed.__wrapped__)(
+        body, eol if grammar == "legacy" else "", grammar)
     if offset:
         ks = (ks[0] + offset, ks[1] + offset) if key else ks
         vs = (vs[0] + offset, vs[1] + offset) if vs != (0, 0) else vs

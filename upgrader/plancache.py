@@ -39,6 +39,8 @@ from .matrix import Matrix, OptionState
 from .planner import collect_secrets, plan as plan_conf
 from .request import Request
 from .values import check_value
+
+_check_fresh = check_value.__wrapped__  # a node's own value is seen once: no cache slot for it
 from .versions import Release
 
 # The per-node keys a file's plan may ignore. Each is checked against the matrix per request
@@ -48,8 +50,18 @@ from .versions import Release
 OPAQUE_KEYS: frozenset[str] = frozenset({
     "port", "bind", "dir", "pidfile", "backup-dir", "unixsocket", "requirepass", "masterauth",
     "slaveof", "replicaof",
+    # log_dir_stdout reads only whether log-dir is set (the key stays in the sharing key); its
+    # special word ``stdout`` is never opaque: only an absolute path is (_SHAPES).
+    "log-dir",
 })
 _HOST_PORT = frozenset({"slaveof", "replicaof"})  # their value is "<host> <port>": two words
+_PORT_WORD = re.compile(r"[1-9][0-9]{0,4}")
+# bind's value is one or more addresses: each word an IPv4/IPv6 literal (a host name is not opaque).
+_ADDRESS = re.compile(r"[0-9A-Fa-f.:]+")
+# Keys whose opaque value must also have this shape (a special word means something else).
+# log-dir: logging_switch reads whether the value holds ',' or ':' (a 2.13 destination list), so
+# an opaque one holds neither.
+_SHAPES = {"log-dir": re.compile(r"/[A-Za-z0-9_/.@+=-]*")}
 NAMESPACE = "namespace."
 _KEYS = "|".join(sorted(map(re.escape, OPAQUE_KEYS), key=len, reverse=True))
 # A strict line: canonical lower-case key, single spaces, a plain word up to the line's end.
@@ -59,7 +71,7 @@ _KEYS = "|".join(sorted(map(re.escape, OPAQUE_KEYS), key=len, reverse=True))
 # and as the legacy one does (up to a space or tab; a line starting with '#' is a comment).
 # All three run on "\n" + text: a leading literal lets the regex engine jump from line to line
 # (a multi-line '^' tries every character).
-_STRICT = re.compile(r"\n(" + _KEYS + r"|namespace\.[a-z0-9_]+)( +)([A-Za-z0-9_/.][A-Za-z0-9_/.:@+=-]*(?: [1-9][0-9]{0,4})?)(?=\r\n|\n|\Z)")
+_STRICT = re.compile(r"\n(" + _KEYS + r"|namespace\.[a-z0-9_]+)( +)([A-Za-z0-9_/.][A-Za-z0-9_/.:@+=-]*(?: [A-Za-z0-9_/.:-]+){0,7})(?=\r\n|\n|\Z)")
 _QKEY = re.compile(r"\n[ \t\v\f\r]*([^ \t\n\v\f\r#]+)")
 _LKEY = re.compile(r"\n([^#\n][^ \t\n]*)")
 _INT = re.compile(r"[1-9][0-9]{0,9}")
@@ -94,6 +106,10 @@ class _Entry:
     # What every member gets a fresh copy of, pickled once (C speed; keeps the edit a finding and
     # the plan's edit list share as one object).
     parts: bytes = b""
+    # The secrets of the text outside the opaque lines (identical in every member: the key holds
+    # it byte for byte). A secret scan is line-local (secretscan: a value never spans into a line
+    # that starts with a key), so a member's secrets are these plus its opaque lines' own.
+    common: frozenset[str] = frozenset()
 
 
 def _window(m: Matrix, request: Request) -> tuple[Release, ...]:
@@ -120,17 +136,24 @@ def _rule(m: Matrix, key: str, rels: tuple[Release, ...]) -> Optional[_KeyRule]:
         return None
     lo, hi = rels[0], rels[-1]
     for ev in life.events_between(lo, hi):
-        if ev.renamed_to is not None or not set(ev.changes) <= _ALLOWED_EVENT_CHANGES:
+        # The option's introduction is allowed: releases before it do not know the key at all.
+        if ev.renamed_to is not None or (not ev.first and not set(ev.changes) <= _ALLOWED_EVENT_CHANGES):
             return None
     states: dict[tuple[OptionState, str, str], None] = {}
     banned: set[str] = set()
     for r in rels:
         st = m.state(key, r)
-        if st is None or st.status != "active" or st.ifdef or st.unit or st.accepted_suffixes:
+        if st is None:
+            # Not an option of r: r reads the line as an unknown key whatever its value (a plan
+            # from or through r says so on the line, and the guard then refuses to share it).
+            continue
+        if st.status != "active" or st.ifdef or st.unit or st.accepted_suffixes:
             return None
         info = m.release(r)
         states[(st, info.integers, info.grammar)] = None
         banned.update(v for v in (st.default, st.shipped) if v is not None)
+    if not states:
+        return None
     types = {st.type for st, _, _ in states}
     if types <= set(_INT_TYPES):
         integer = True
@@ -147,13 +170,25 @@ def _namespace_ok(m: Matrix, rels: tuple[Release, ...]) -> bool:
             and not any(k.startswith(NAMESPACE) for k in m.forbidden))
 
 
+def _words_ok(key: str, value: str) -> bool:
+    """A value's words fit its key: slaveof/replicaof ``<host> <port>``, bind one or more
+    addresses, anything else one word (of the key's shape, if it has one)."""
+    words = value.split(" ")
+    if key in _HOST_PORT:
+        return len(words) == 2 and _PORT_WORD.fullmatch(words[1]) is not None
+    if key == "bind":
+        return all(_ADDRESS.fullmatch(w) for w in words)
+    shape = _SHAPES.get(key)
+    return len(words) == 1 and (shape is None or shape.fullmatch(value) is not None)
+
+
 def _value_ok(rule: _KeyRule, value: str, eol: str) -> bool:
     if value in rule.banned or (rule.integer and not _INT.fullmatch(value)):
         return False
     for st, era, grammar in rule.states:
         # The legacy grammar keeps a CRLF line's '\r' in the value (confmodel): judge that value.
         v = value + "\r" if grammar == "legacy" and eol == "\r\n" else value
-        if check_value(v, st, era) is not None:
+        if _check_fresh(v, st, era) is not None:
             return False
     return True
 
@@ -182,7 +217,7 @@ class PlanCache:
         if entry is None:
             self.planned += 1
             rep = plan_conf(text, request, path)  # raises for a bad file: nothing is cached
-            entry = guarded(rep, keyed)
+            entry = guarded(rep, keyed, request.matrix)
             self._entries[keyed.key] = entry
             if len(self._entries) > self.bound:
                 self._entries.popitem(last=False)
@@ -234,8 +269,17 @@ class PlanCache:
         # Every line's key as each grammar cuts it (confmodel), lower-cased: a key is opaque only
         # if its strict line is the one line of the file either grammar reads that key from.
         lined = "\n" + text
-        said = Counter(k.lstrip("\ufeff").lower() for k in _QKEY.findall(lined))
-        said.update(k.lstrip("\ufeff").rstrip("\r").lower() for k in _LKEY.findall(lined))
+        # Counted in C on the lower-cased text (str.lower maps character by character, so a key
+        # found there is the key found in the text, lower-cased); then the two corrections the
+        # grammars make: a BOM before the first key, a CR the legacy grammar keeps in a bare key.
+        low = lined.lower()
+        said = Counter(_QKEY.findall(low))
+        legacy = Counter(_LKEY.findall(low))
+        for counts, fix in ((said, lambda k: k.lstrip("\ufeff")), (legacy, lambda k: k.lstrip("\ufeff").rstrip("\r"))):
+            for k in [k for k in counts if k[:1] == "\ufeff" or k[-1:] == "\r"]:
+                n = counts.pop(k)
+                counts[fix(k)] += n
+        said.update(legacy)
         namespaces = sum(n for k, n in said.items() if k.startswith(NAMESPACE))
         found: list[Opaque] = []
         line = last = 0
@@ -244,7 +288,7 @@ class PlanCache:
             line += text.count("\n", last, begin)
             last = begin
             key = mt[1]
-            if said[key] == 2 and (" " in mt[3]) == (key in _HOST_PORT):
+            if said[key] == 2 and _words_ok(key, mt[3]):
                 found.append(Opaque(line, key, mt.start(3) - mt.start() - 1, mt[3], mt.start(3) - 1))
         strict_ns = sum(1 for o in found if o.key.startswith(NAMESPACE))
         ns_ok = strict_ns * 2 == namespaces and _namespace_ok(m, rels)  # no other namespace line at all
@@ -265,7 +309,7 @@ def _parses_same(raw: list[tuple[str, str]], o: Opaque) -> bool:
     insurance that the strict regex and confmodel agree)."""
     t, e = raw[o.index]
     for g in ("quoted", "legacy"):
-        ln = parse_line(t, e, o.index + 1, g)  # type: ignore[arg-type]
+        ln = parse_line(t, e, o.index + 1, g, cached=False)  # type: ignore[arg-type]
         if ln.kind != "directive" or ln.key != o.key or ln.value_span[0] != o.start or ln.quoted:
             return False
         if ln.value.rstrip("\r") != o.value or ln.comment_start is not None:
@@ -286,7 +330,7 @@ def _parts(p: Plan) -> bytes:
                         pickle.HIGHEST_PROTOCOL)
 
 
-def guarded(rep: Plan, keyed: Keyed) -> _Entry:
+def guarded(rep: Plan, keyed: Keyed, m: Matrix) -> _Entry:
     """The cache entry for a representative's plan: shareable only if it ignores its opaque lines."""
     if not keyed.opaque:
         return _Entry(rep, [], parts=_parts(rep))  # nothing opaque: only byte-identical texts share the key
@@ -297,8 +341,10 @@ def guarded(rep: Plan, keyed: Keyed) -> _Entry:
             return _Entry(None)
     if any(e.lineno in lines for e in rep.edits):
         return _Entry(None)
+    # An opaque value standing as a word anywhere a renderer shows (a '6384' inside '16384 MB' is
+    # another number, not the port).
     shown = _shown(rep)
-    if any(o.value in shown for o in keyed.opaque):
+    if any(re.search(r"(?<![A-Za-z0-9_])" + re.escape(o.value) + r"(?![A-Za-z0-9_])", shown) for o in keyed.opaque):
         return _Entry(None)
     new_lines = _split_keep(rep.new_text)
     content = {}
@@ -311,7 +357,25 @@ def guarded(rep: Plan, keyed: Keyed) -> _Entry:
         if len(at) != 1:
             return _Entry(None)
         new_index[o.index] = at[0]
-    return _Entry(rep, keyed.opaque, new_index, new_lines, _parts(rep))
+    return _Entry(rep, keyed.opaque, new_index, new_lines, _parts(rep), _common_secrets(keyed, m))
+
+
+def _common_secrets(keyed: Keyed, m: Matrix) -> frozenset[str]:
+    """The secrets of a text with its opaque lines blanked (their line ends kept)."""
+    raw = list(keyed.raw)
+    for o in keyed.opaque:
+        raw[o.index] = ("", raw[o.index][1])
+    text = "".join(t + e for t, e in raw)
+    return frozenset(collect_secrets(Document(raw, [], "quoted", text), m, text))
+
+
+def _member_secrets(entry: _Entry, keyed: Keyed, m: Matrix) -> list[str]:
+    """A member's secrets: the entry's common ones and those of its own opaque lines."""
+    own = [keyed.raw[o.index] for o in keyed.opaque]
+    text = "".join(t + e for t, e in own)
+    values = set(entry.common)
+    values.update(collect_secrets(Document(own, [], "quoted", text), m, text))
+    return sorted(values, key=lambda v: (-len(v), v))  # longest first; ties in one order in every process
 
 
 def _split_keep(text: str) -> list[str]:
@@ -348,7 +412,7 @@ def mapped(entry: _Entry, keyed: Keyed, text: str, path: Optional[str], m: Matri
     findings, edits, detected, impact, hops, features = pickle.loads(entry.parts)
     return replace(
         rep, path=path, findings=findings, old_text=text, new_text=new_text, hops=hops, from_detected=detected,
-        edits=edits, secrets=collect_secrets(Document(keyed.raw, [], "quoted", text), m, text), impact=impact,
+        edits=edits, secrets=_member_secrets(entry, keyed, m) if entry.opaque else list(rep.secrets), impact=impact,
         build_features=features,
     )
 

@@ -273,7 +273,7 @@ def collect_secrets(doc: Document, m: Matrix, text: Optional[str] = None) -> lis
                 for v in (ln.value, ln.raw_value, ln.raw_value.strip("\"'")):
                     if v:
                         values.add(v)
-    return sorted(values, key=len, reverse=True)
+    return sorted(values, key=lambda v: (-len(v), v))  # longest first; ties in one order in every process
 
 
 __all__ = ["PlanError", "plan", "plan_text", "apply_edits", "VersionError"]

@@ -32,7 +32,7 @@ def read_int(text: str, era: str) -> int:
     return n
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 13)  # bounded low: per-node values must not grow a worker with the fleet
 def _read_int(text: str, era: str) -> tuple[int, str]:
     """(value, '') or (0, why the release refuses it); cached, a fleet repeats its numbers."""
     try:
@@ -129,7 +129,7 @@ def read_value(text: str, state: OptionState, era: str) -> Reading:
     return Reading(text)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 13)  # bounded low: per-node values must not grow a worker with the fleet
 def check_value(text: str, state: OptionState, era: str) -> Optional[str]:
     """None when accepted, else the reason the server refuses it (cached: states are immutable and
     a fleet repeats the same values across files and releases)."""

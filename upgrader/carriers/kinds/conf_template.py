@@ -26,8 +26,9 @@ EXTS = (".j2", ".jinja2", ".jinja", ".tpl", ".gotmpl")
 EXPRESSION = re.compile(r"\{\{|\{%|\{#")
 # a line that is only template tags renders to nothing (or to lines the template decides)
 _TAG_LINE = re.compile(r"^\s*(?:(?:\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\})\s*)+$")
-_LINE_TAG = re.compile(r"^[ \t]*\{[{%#]", re.M)
-_YAML_KEY = re.compile(r"^[A-Za-z_][\w.-]*:([ \t]|$)", re.M)
+# Both searched on "\n" + text (a literal first: the engine jumps from line to line).
+_LINE_TAG = re.compile(r"\n[ \t]*\{[{%#]")
+_YAML_KEY = re.compile(r"\n[A-Za-z_][\w.-]*:([ \t]|$)", re.M)
 # a data entry holding a conf file as a literal block: kvrocks.conf: | (key bare or quoted)
 _CONF_BLOCK = re.compile(
     r"^([ \t]*)(?:\"[^\"\n]*\.conf\"|'[^'\n]*\.conf'|[\w./-]*\.conf)[ \t]*:[ \t]*\|[-+]?[1-9]?[-+]?[ \t]*(?:#.*)?$")
@@ -48,7 +49,7 @@ def _yaml_like(name: str, text: str) -> bool:
             stem = stem[:-len(ext)]
     if stem.endswith(".conf"):
         return False
-    return stem.endswith((".yaml", ".yml")) or bool(_YAML_KEY.search(text))
+    return stem.endswith((".yaml", ".yml")) or bool(_YAML_KEY.search("\n" + text))
 
 
 def _lines(text: str) -> list[tuple[int, str, str]]:
@@ -148,9 +149,9 @@ def detect(probe: Probe) -> bool:
     not a kvrocks.conf and, when it looks like YAML, does not parse as YAML."""
     if probe.name.endswith(EXTS):
         return True
-    if not _LINE_TAG.search(probe.text):
+    if not _LINE_TAG.search("\n" + probe.text):
         return False
-    if probe.name.endswith((".yaml", ".yml")) or _YAML_KEY.search(probe.text):
+    if probe.name.endswith((".yaml", ".yml")) or _YAML_KEY.search("\n" + probe.text):
         return "/templates/" in (probe.path or "").replace(os_sep(), "/") and not _parses(probe.text)
     return True
 
