@@ -1,8 +1,9 @@
 """Plan each distinct kvrocks.conf once per fleet run (issue 15, part 1).
 
 A fleet is mostly a few templates with per-node lines: port, dir, bind, pidfile, backup-dir,
-unixsocket, requirepass/masterauth, slaveof/replicaof, namespace tokens. No transform, the impact model or source
-detection reads those keys by name (``tests/test_plancache.py`` greps the rules for them), and a
+log-dir, unixsocket, requirepass/masterauth, slaveof/replicaof, namespace tokens. No transform, the
+impact model or source detection reads those keys' values by name (``tests/test_plancache.py``
+parses the rules for them; the two that read log-dir are listed there with why they are safe), and a
 value of a strictly safe shape (plain word, inside the domain of every release that matters,
 equal to no default or shipped value) is one the generic per-value rules say nothing about. Such
 a line is *opaque*: two files that differ only in opaque values get the same plan, up to those
@@ -39,9 +40,9 @@ from .matrix import Matrix, OptionState
 from .planner import collect_secrets, plan as plan_conf
 from .request import Request
 from .values import check_value
+from .versions import Release
 
 _check_fresh = check_value.__wrapped__  # a node's own value is seen once: no cache slot for it
-from .versions import Release
 
 # The per-node keys a file's plan may ignore. Each is checked against the matrix per request
 # (states, events, forbidden) before a line of it is opaque; namespace.<name> lines are the
