@@ -54,10 +54,12 @@ def test_files_differing_only_in_port_share_one_plan() -> None:
     a, b = BASE, BASE.replace("port 7001", "port 7002")
     assert c.key(a, req).key == c.key(b, req).key
     assert {o.key for o in c.key(a, req).opaque} == {"port", "bind", "dir", "requirepass"}
-    pa, pb = c(a, req, "a.conf"), c(b, req, "b.conf")
-    assert (c.planned, c.shared) == (1, 1)
-    assert pa == plan_any(a, req, "a.conf") and pb == plan_any(b, req, "b.conf")
-    assert "port 7002" in pb.new_text and "port 7001" not in pb.new_text
+    d = BASE.replace("port 7001", "port 7003")
+    # the first file of a key is planned as is, the second makes the shared entry, the rest map it
+    pa, pb, pd = c(a, req, "a.conf"), c(b, req, "b.conf"), c(d, req, "d.conf")
+    assert (c.planned, c.shared) == (2, 1)
+    assert pa == plan_any(a, req, "a.conf") and pb == plan_any(b, req, "b.conf") and pd == plan_any(d, req, "d.conf")
+    assert "port 7003" in pd.new_text and "port 7002" not in pd.new_text
 
 
 def test_every_per_node_line_at_once_still_shares() -> None:
@@ -67,7 +69,7 @@ def test_every_per_node_line_at_once_still_shares() -> None:
         for i in range(1, 6):
             text = _node(i)
             assert c(text, req, f"n{i}.conf") == plan_any(text, req, f"n{i}.conf")
-    assert c.planned == 2 and c.shared == 8
+    assert c.planned == 4 and c.shared == 6
 
 
 def test_a_tuned_row_cache_size_does_not_share() -> None:
@@ -108,8 +110,10 @@ def test_slaveof_host_port_is_opaque() -> None:
     req = _req()
     a, b = BASE + "slaveof 10.9.0.1 6379\n", BASE + "slaveof 10.9.0.2 7001\n"
     assert "slaveof" in {o.key for o in c.key(a, req).opaque}
+    d = BASE + "slaveof 10.9.0.3 7002\n"
     assert c(a, req, "a") == plan_any(a, req, "a") and c(b, req, "b") == plan_any(b, req, "b")
-    assert (c.planned, c.shared) == (1, 1)
+    assert c(d, req, "d") == plan_any(d, req, "d")
+    assert (c.planned, c.shared) == (2, 1)
 
 
 def test_crlf_and_lf_never_share_a_key() -> None:
@@ -184,8 +188,32 @@ def test_the_cache_is_bounded() -> None:
         c(f"port 7001\nworkers {i + 1}\n", req, "a.conf")
         assert len(c) <= 3
     assert c.planned == 10
-    c("port 7005\nworkers 10\n", req, "a.conf")  # the newest key is still there
-    assert c.shared == 1
+    c("port 7005\nworkers 10\n", req, "a.conf")  # the newest key is still there: its entry is made
+    c("port 7006\nworkers 10\n", req, "a.conf")
+    assert (c.planned, c.shared) == (11, 1)
+    c("port 7005\nworkers 1\n", req, "a.conf")  # the oldest is gone: seen anew
+    c("port 7006\nworkers 1\n", req, "a.conf")
+    assert (c.planned, c.shared) == (13, 1)
+
+
+def test_a_fleet_of_distinct_configs_is_sampled_until_a_key_repeats(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After MISS_STREAK lookups without a repeat only one file in SAMPLE is looked up (the rest are
+    planned directly: the same plans); a repeat found by a sampled lookup turns lookups back on."""
+    monkeypatch.setattr(plancache, "MISS_STREAK", 3)
+    monkeypatch.setattr(plancache, "SAMPLE", 2)
+    c = PlanCache()
+    req = _req()
+    looked: list[int] = []
+    real_key = c.key
+    monkeypatch.setattr(c, "key", lambda text, request: looked.append(1) or real_key(text, request))
+    texts = [f"port 7001\nworkers {i + 1}\n" for i in range(7)]
+    for i, t in enumerate(texts):
+        assert c(t, req, f"{i}.conf") == plan_any(t, req, f"{i}.conf")
+    assert len(looked) == 3 + 2  # three misses, then every second file of the other four
+    for port in (7002, 7003, 7004, 7005):  # the last text again, with other ports
+        t = texts[-1].replace("7001", str(port))
+        assert c(t, req, "n.conf") == plan_any(t, req, "n.conf")
+    assert c.shared >= 1
 
 
 def test_carriers_are_planned_each_time() -> None:
@@ -380,7 +408,7 @@ def test_a_templated_fleet_plans_each_template_once(shared_dir: Path) -> None:
             body = _node(i, _strip(text))
             assert asdict(c(body, req, f"{name}{i}.conf")) == asdict(plan_any(body, req, f"{name}{i}.conf"))
             n += 1
-    assert c.planned == len(templates) and c.shared == n - len(templates)
+    assert c.planned == 2 * len(templates) and c.shared == n - 2 * len(templates)
 
 
 def test_the_worker_uses_the_cache_unless_switched_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -396,7 +424,7 @@ def test_the_worker_uses_the_cache_unless_switched_off(monkeypatch: pytest.Monke
     w = Worker(job)
     assert isinstance(w.planner, SharedPlanner)
     shared = [w.one(p) for p in paths]
-    assert (w.planner.cache.planned, w.planner.cache.shared) == (1, 3)  # plan_file really goes through the cache
+    assert (w.planner.cache.planned, w.planner.cache.shared) == (2, 2)  # plan_file really goes through the cache
     monkeypatch.setenv("KVUPGRADE_NO_SHARE", "1")
     alone = Worker(job)
     assert alone.planner is None
@@ -420,7 +448,7 @@ def test_a_fleet_apply_batch_shares_too(monkeypatch: pytest.MonkeyPatch, tmp_pat
     job = FleetJob(command="apply", request=_req(), backup=False)
     w = Worker(job)
     shared = w.many(fleet(tmp_path / "a"))
-    assert (w.planner.cache.planned, w.planner.cache.shared) == (1, 3)
+    assert (w.planner.cache.planned, w.planner.cache.shared) == (2, 2)
     monkeypatch.setenv("KVUPGRADE_NO_SHARE", "1")
     alone = Worker(job).many(fleet(tmp_path / "b"))
     assert [d["status"] for d in shared] == [d["status"] for d in alone] == ["changed"] * 4

@@ -194,6 +194,13 @@ def _value_ok(rule: _KeyRule, value: str, eol: str) -> bool:
     return True
 
 
+# A key seen once: its second file makes the entry (``PlanCache.__call__``).
+_SEEN = _Entry(None)
+# After MISS_STREAK lookups without a repeat, only one file in SAMPLE is looked up until one repeats.
+MISS_STREAK = 64
+SAMPLE = 8
+
+
 class PlanCache:
     """Plans kvrocks.conf texts once per sharing key (LRU-bounded): ``cache(text, request, path)``
     returns what ``planner.plan`` would. ``carriers.plan_any(..., conf=cache)`` passes it the
@@ -203,8 +210,10 @@ class PlanCache:
         self.bound = bound
         self._entries: "OrderedDict[bytes, _Entry]" = OrderedDict()
         self._rules: dict[tuple[int, str, tuple[Release, ...]], Optional[_KeyRule]] = {}
-        self.planned = 0  # full plans computed (representatives, files of keys that failed the guard)
+        self.planned = 0  # full plans computed (first and second files of a key, keys that failed the guard)
         self.shared = 0  # files whose plan was mapped from a representative's
+        self._misses = 0  # lookups since the last hit
+        self._skipped = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -213,24 +222,44 @@ class PlanCache:
         return True
 
     def __call__(self, text: str, request: Request, path: Optional[str] = None) -> Plan:
+        if self._misses >= MISS_STREAK:
+            # A fleet of distinct configs: look up only one file in SAMPLE until a key repeats
+            # (planning directly is the same plan; only the key's cost is saved).
+            self._skipped += 1
+            if self._skipped % SAMPLE:
+                self.planned += 1
+                return plan_conf(text, request, path)
         keyed = self.key(text, request)
         entry = self._entries.get(keyed.key)
         if entry is None:
+            # First file of a key: planned as is, the key only remembered. The guard and the copy
+            # a member needs cost more than a plan's share of a fleet of distinct files, so they
+            # wait for a second file of the key.
+            self._misses += 1
             self.planned += 1
-            rep = plan_conf(text, request, path)  # raises for a bad file: nothing is cached
+            plan = plan_conf(text, request, path)  # raises for a bad file: nothing is remembered
+            self._remember(keyed.key, _SEEN)
+            return plan
+        self._misses = 0
+        self._entries.move_to_end(keyed.key)
+        if entry is _SEEN:
+            self.planned += 1
+            rep = plan_conf(text, request, path)
             entry = guarded(rep, keyed, request.matrix)
             self._entries[keyed.key] = entry
-            if len(self._entries) > self.bound:
-                self._entries.popitem(last=False)
             if entry.plan is None:
                 return rep
             return mapped(entry, keyed, text, path, request.matrix)
-        self._entries.move_to_end(keyed.key)
         if entry.plan is None:
             self.planned += 1
             return plan_conf(text, request, path)
         self.shared += 1
         return mapped(entry, keyed, text, path, request.matrix)
+
+    def _remember(self, key: bytes, entry: _Entry) -> None:
+        self._entries[key] = entry
+        if len(self._entries) > self.bound:
+            self._entries.popitem(last=False)
 
     # --- the key -------------------------------------------------------------------
     def _rule_for(self, m: Matrix, key: str, rels: tuple[Release, ...]) -> Optional[_KeyRule]:
