@@ -334,15 +334,33 @@ class PlanCache:
         return out
 
 
+_ALNUM = re.compile(r"[A-Za-z0-9]")
+_SAME: dict[tuple[str, str], bool] = {}  # (line shape, eol) -> both grammars read it as the regex did
+
+
 def _parses_same(raw: list[tuple[str, str]], o: Opaque) -> bool:
     """Both grammars read the line as ``key value`` at the place the key was cut at (cheap
-    insurance that the strict regex and confmodel agree)."""
+    insurance that the strict regex and confmodel agree). Asked of the line's shape: its value
+    with every letter and digit made an ``a`` (no grammar gives them a meaning; the punctuation,
+    which could have one, is kept), so a fleet's per-node lines share a few answers."""
     t, e = raw[o.index]
+    shape = t[:o.start] + _ALNUM.sub("a", o.value)
+    if len(shape) != len(t):  # not key, blanks and value alone: ask of the line itself
+        return _reads_as(t, e, o.key, o.start, o.value)
+    got = _SAME.get((shape, e))
+    if got is None:
+        if len(_SAME) > 4096:  # bounded: shapes repeat, but a hostile fleet could make many
+            _SAME.clear()
+        got = _SAME[(shape, e)] = _reads_as(shape, e, o.key, o.start, shape[o.start:])
+    return got
+
+
+def _reads_as(t: str, e: str, key: str, start: int, value: str) -> bool:
     for g in ("quoted", "legacy"):
-        ln = parse_line(t, e, o.index + 1, g, cached=False)  # type: ignore[arg-type]
-        if ln.kind != "directive" or ln.key != o.key or ln.value_span[0] != o.start or ln.quoted:
+        ln = parse_line(t, e, 2, g, cached=False)  # type: ignore[arg-type]  # (line 2: no BOM to strip)
+        if ln.kind != "directive" or ln.key != key or ln.value_span[0] != start or ln.quoted:
             return False
-        if ln.value.rstrip("\r") != o.value or ln.comment_start is not None:
+        if ln.value.rstrip("\r") != value or ln.comment_start is not None:
             return False
     return True
 
@@ -401,10 +419,14 @@ def _common_secrets(keyed: Keyed, m: Matrix) -> frozenset[str]:
 
 def _member_secrets(entry: _Entry, keyed: Keyed, m: Matrix) -> list[str]:
     """A member's secrets: the entry's common ones and those of its own opaque lines."""
-    own = [keyed.raw[o.index] for o in keyed.opaque]
-    text = "".join(t + e for t, e in own)
+    # Only lines holding a secret needle (or "password") can hold a secret: the scan looks nowhere
+    # else, and no opaque line starts a flag's next-line value (it starts with its key).
+    needles = (*m.secret_needles(), "password")
+    own = [(t, e) for t, e in (keyed.raw[o.index] for o in keyed.opaque) if any(n in t.lower() for n in needles)]
     values = set(entry.common)
-    values.update(collect_secrets(Document(own, [], "quoted", text), m, text))
+    if own:
+        text = "".join(t + e for t, e in own)
+        values.update(collect_secrets(Document(own, [], "quoted", text), m, text))
     return sorted(values, key=lambda v: (-len(v), v))  # longest first; ties in one order in every process
 
 
