@@ -69,14 +69,15 @@ def _masked_for(path: str, message: str, matrix: Any) -> str:
 class Worker:
     """Processes files one at a time for a job (in a worker process, or in-process for one job)."""
 
-    def __init__(self, job: FleetJob) -> None:
+    def __init__(self, job: FleetJob, share: bool = True) -> None:
         self.job = job
         self.journal = None
         self.nodes: Any = None  # live runs: a NodeCache, made on the first file
         # Each distinct kvrocks.conf is planned once per worker process (upgrader/plancache.py);
-        # KVUPGRADE_NO_SHARE=1 plans every file on its own (comparisons, benchmarks).
+        # KVUPGRADE_NO_SHARE=1 plans every file on its own (comparisons, benchmarks). ``share``
+        # False: a run of one file, which has nothing to share (and need not import the cache).
         self.planner: Any = None
-        if os.environ.get("KVUPGRADE_NO_SHARE", "") in ("", "0"):
+        if share and os.environ.get("KVUPGRADE_NO_SHARE", "") in ("", "0"):
             from ..api import shared_planner
 
             self.planner = shared_planner()
@@ -342,7 +343,7 @@ def run_files(job: FleetJob, paths: Iterable[Any], jobs: int) -> Iterator[dict[s
     peek = max(2, jobs * size * WINDOW_PER_WORKER)
     head = list(islice(it, peek))
     if jobs <= 1 or len(head) <= 1:
-        w = Worker(job)
+        w = Worker(job, share=len(head) > 1)
         try:
             if not batched(job) or len(head) <= 1:  # one file by one (a single apply: ``apply_file``'s sequence)
                 for p, sniff in chain(head, it):
