@@ -215,6 +215,18 @@ def parse_line(text: str, eol: str, lineno: int, grammar: Grammar, cached: bool 
     return Line(text, eol, lineno, kind, key, value, ks, vs, quoted, cs, error, nkey)
 
 
+def lines_with_ends(text: str) -> list[str]:
+    """Lines ending at '\\n' only, each with its terminator (the last may have none), as
+    ``split_lines`` cuts them: str.splitlines would also break at VT, FF, FS, GS, RS, NEL, U+2028
+    and U+2029, which are ordinary characters inside a config line."""
+    parts = text.split("\n")
+    last = parts.pop()
+    out = [p + "\n" for p in parts]
+    if last:
+        out.append(last)
+    return out
+
+
 def split_lines(text: str) -> list[tuple[str, str]]:
     """Split on '\\n' only (as std::getline does), keeping each terminator."""
     parts = text.split("\n")

@@ -34,7 +34,7 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple, Optional
 
-from .confmodel import Document, parse_line, split_lines
+from .confmodel import Document, lines_with_ends, parse_line, split_lines
 from .findings import Plan
 from .matrix import Matrix, OptionState
 from .planner import collect_secrets, plan as plan_conf
@@ -394,7 +394,7 @@ def guarded(rep: Plan, keyed: Keyed, m: Matrix) -> _Entry:
     shown = _shown(rep)
     if any(re.search(r"(?<![A-Za-z0-9_])" + re.escape(o.value) + r"(?![A-Za-z0-9_])", shown) for o in keyed.opaque):
         return _Entry(None)
-    new_lines = _split_keep(rep.new_text)
+    new_lines = lines_with_ends(rep.new_text)
     content = {}
     for j, ln in enumerate(new_lines):
         c = _content(ln)
@@ -428,16 +428,6 @@ def _member_secrets(entry: _Entry, keyed: Keyed, m: Matrix) -> list[str]:
         text = "".join(t + e for t, e in own)
         values.update(collect_secrets(Document(own, [], "quoted", text), m, text))
     return sorted(values, key=lambda v: (-len(v), v))  # longest first; ties in one order in every process
-
-
-def _split_keep(text: str) -> list[str]:
-    """Lines on '\\n' with their terminators (the last may have none)."""
-    parts = text.split("\n")
-    last = parts.pop()
-    out = [p + "\n" for p in parts]
-    if last:
-        out.append(last)
-    return out
 
 
 def _content(line: str) -> str:
