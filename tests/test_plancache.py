@@ -390,7 +390,7 @@ def test_shared_and_unshared_fleet_runs_are_byte_identical(shared_dir: Path, dat
 
 
 @pytest.mark.slow
-@settings(max_examples=25, deadline=None, phases=[Phase.explicit, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data(), jobs=st.sampled_from(["1", "2"]))
 def test_shared_and_unshared_fleet_runs_are_byte_identical_many(shared_dir: Path, data: Any, jobs: str) -> None:
@@ -500,7 +500,7 @@ def test_shared_plans_equal_plan_any_on_hostile_lines(data: Any, source: Optiona
 
 
 @pytest.mark.slow
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=_line_sets(), source=st.sampled_from([None, "1.3.0", "2.0.4", "2.2.0", "2.10.0", "2.14.0"]))
 def test_shared_plans_equal_plan_any_on_hostile_lines_many(data: Any, source: Optional[str]) -> None:
     _hostile(data, source)

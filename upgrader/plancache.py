@@ -20,8 +20,9 @@ put back) and its own secrets, so each node's own secret is masked in its own ou
 
 Carriers (YAML, systemd, ...) are never shared: ``carriers.plan_any(..., conf=cache)`` hands the
 cache only the files that are kvrocks.conf, and plans carriers each time. One cache lives in
-each worker process (the pool forks), so with J workers a key is planned at most J times (more if
-the LRU bound evicts it). Pure: text in, plans out.
+each worker process (the pool forks). A key's first file is planned as is and only its second
+builds the shared entry, so with J workers a key is planned at most 2J times (more if the LRU bound
+evicts it); a fleet of distinct files is looked up one file in SAMPLE. Pure: text in, plans out.
 """
 
 from __future__ import annotations
