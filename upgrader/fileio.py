@@ -540,6 +540,17 @@ def _syncfs(fd: int) -> None:
         raise OSError(err, os.strerror(err))
 
 
+def _sync_fd(fd: int, mode: Optional[str], done: set[int]) -> None:
+    """Make ``fd``'s file durable: one syncfs for its file system (once: ``done`` holds the devices
+    already synced) where that is enough, else an fsync of it."""
+    dev = _syncfs_fd(fd, mode)
+    if dev is None:
+        os.fsync(fd)
+    elif dev not in done:
+        _syncfs(fd)
+        done.add(dev)
+
+
 def make_durable(staged: "list[Staged]", mode: Optional[str] = None) -> None:
     """Make every staged file (data, mode, owner, attributes, its directory entry) durable, or raise
     OSError: one syncfs per file system holding one of them where that is enough (SYNCFS_TYPES: it
@@ -548,12 +559,7 @@ def make_durable(staged: "list[Staged]", mode: Optional[str] = None) -> None:
     need not: the rename replaces it, and the directory is synced after the renames)."""
     done: set[int] = set()
     for s in staged:
-        dev = _syncfs_fd(s.fd, mode)
-        if dev is None:
-            s.sync()
-        elif dev not in done:
-            _syncfs(s.fd)
-            done.add(dev)
+        _sync_fd(s.fd, mode, done)
     for folder in dict.fromkeys(os.path.dirname(s.path) for s in staged if s.target is None):
         fd = os.open(folder or ".", os.O_RDONLY)
         try:
@@ -574,12 +580,7 @@ def sync_dirs(folders: "list[str]", mode: Optional[str] = None) -> None:
         except OSError:
             continue
         try:
-            dev = _syncfs_fd(fd, mode)
-            if dev is None:
-                os.fsync(fd)
-            elif dev not in done:
-                _syncfs(fd)
-                done.add(dev)
+            _sync_fd(fd, mode, done)
         except OSError:
             pass
         finally:

@@ -420,10 +420,11 @@ def _common_secrets(keyed: Keyed, m: Matrix) -> frozenset[str]:
 
 def _member_secrets(entry: _Entry, keyed: Keyed, m: Matrix) -> list[str]:
     """A member's secrets: the entry's common ones and those of its own opaque lines."""
-    # Only lines holding a secret needle (or "password") can hold a secret: the scan looks nowhere
-    # else, and no opaque line starts a flag's next-line value (it starts with its key).
-    needles = (*m.secret_needles(), "password")
-    own = [(t, e) for t, e in (keyed.raw[o.index] for o in keyed.opaque) if any(n in t.lower() for n in needles)]
+    # Only lines holding a secret needle (or "password", as secretscan's windows) can hold a secret:
+    # the scan looks nowhere else, and no opaque line starts a flag's next-line value (it starts
+    # with its key).
+    own = [(t, e) for t, e in (keyed.raw[o.index] for o in keyed.opaque)
+           if m.may_hold_secret(t) or "password" in t.lower()]
     values = set(entry.common)
     if own:
         text = "".join(t + e for t, e in own)

@@ -266,9 +266,9 @@ def collect_secrets(doc: Document, m: Matrix, text: Optional[str] = None) -> lis
         text = "".join(t + e for t, e in raw)
     values |= scan(m, text)  # commented-out, CR-only and odd forms too
     for i in sorted(secret_line_indexes(m, raw)):
-        text, eol = raw[i]
+        body, eol = raw[i]
         for grammar in ("legacy", "quoted"):
-            ln = parse_line(text, eol, i + 1, grammar)  # type: ignore[arg-type]
+            ln = parse_line(body, eol, i + 1, grammar)  # type: ignore[arg-type]
             if ln.key and m.is_secret(ln.key):
                 for v in (ln.value, ln.raw_value, ln.raw_value.strip("\"'")):
                     if v:

@@ -137,9 +137,9 @@ def _port(unit: "RenderedUnit") -> Optional[str]:
     return line.value if line is not None else None
 
 
-def on_carrier(found: list["Finding"], unit: "RenderedUnit", *, new: bool = False) -> list["Finding"]:
-    """Findings about the unit's synthetic conf, placed on the carrier's lines and naming the unit."""
-    lines = unit.new_lines if new else unit.old_lines
+def on_carrier(found: list["Finding"], unit: "RenderedUnit") -> list["Finding"]:
+    """Findings about the unit's synthetic conf as read, placed on the carrier's lines and naming the unit."""
+    lines = unit.old_lines
     for f in found:
         n = f.line
         f.line = lines[n - 1] if n is not None and 0 < n <= len(lines) else None
@@ -156,7 +156,6 @@ def verify_live(path: str, request: "Request", node: "NodeState") -> tuple[Any, 
     from ..exitcodes import Exit
     from ..fileio import read_source
     from ..findings import Plan
-    from ..secretscan import scan
     from ..versions import format_version
 
     m = request.matrix
@@ -184,5 +183,5 @@ def verify_live(path: str, request: "Request", node: "NodeState") -> tuple[Any, 
     live["node"] = node.target
     plan = Plan(path, format_version(r.node_release.release) if r.node_release.release else "unknown",
                 r.target, [], r.findings + notes, src.text, src.text, m.data_version, kind=kind,
-                secrets=sorted(scan(m, src.text), key=len, reverse=True))
+                secrets=as_is.secrets)  # the file's plan holds every secret of its text (a scan and more)
     return Outcome(path, plan=plan), live, code

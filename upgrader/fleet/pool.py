@@ -147,7 +147,7 @@ class Worker:
         """The records of a chunk, in order. An apply of several files goes through one batch
         (``batchapply``: one durability pass for the chunk); anything else file by file."""
         j = self.job
-        if j.command != "apply" or j.live is not None or len(items) <= 1:
+        if not batched(j) or len(items) <= 1:
             return [self.one(p, sniff) for p, sniff in items]
         from ..batchapply import BatchItem, apply_batch
 
